@@ -1,0 +1,2 @@
+// Placeholder entry point; the dump tool is built in the channel work.
+return 0;

@@ -1,0 +1,30 @@
+using System.Collections.Immutable;
+
+namespace Gatehouse.Model;
+
+/// <summary>
+/// Everything the proxy needs to route traffic, as one immutable value. The controller builds it,
+/// the channel carries it as MessagePack, the proxy compiles it into a route table.
+/// Collections are sorted by the translator so equal configs serialize to equal bytes.
+/// </summary>
+public sealed record GatehouseConfig
+{
+    public static GatehouseConfig Empty { get; } = new();
+
+    public SchemaVersion Schema { get; init; } = SchemaVersion.Current;
+
+    /// <summary>The channel generation this config was published as (0 until published).</summary>
+    public long Generation { get; init; }
+
+    /// <summary>Virtual hosts, sorted by <see cref="VirtualHostConfig.Host"/> (ordinal).</summary>
+    public ImmutableArray<VirtualHostConfig> Hosts { get; init; } = [];
+
+    /// <summary>Backends referenced by routes, sorted by <see cref="BackendConfig.Name"/> (ordinal).</summary>
+    public ImmutableArray<BackendConfig> Backends { get; init; } = [];
+
+    /// <summary>Backend used when no host/path matches (spec.defaultBackend); null means 404.</summary>
+    public string? DefaultBackend { get; init; }
+
+    /// <summary>TLS certificates by name; filled by the TLS feature.</summary>
+    public ImmutableArray<CertificateConfig> Certificates { get; init; } = [];
+}
