@@ -1,0 +1,172 @@
+// Gatehouse build script. Entry point: ./build.sh --target=<Build|Test|Publish|Run|Bench>
+using System.Diagnostics;
+using System.Xml.Linq;
+
+var target = Argument("target", "Build");
+var configuration = Argument("configuration", "Release");
+var testFilter = Argument("filter", "");
+var benchFilter = Argument("bench-filter", "*");
+
+var root = MakeAbsolute(Directory("."));
+var solution = root.CombineWithFilePath("Gatehouse.slnx");
+var artifacts = root.Combine("artifacts");
+var binDir = artifacts.Combine("bin");
+var testResults = artifacts.Combine("test-results");
+
+Task("Build")
+    .Does(() =>
+{
+    DotNetBuild(solution.FullPath, new DotNetBuildSettings
+    {
+        Configuration = configuration,
+        NoLogo = true,
+    });
+});
+
+Task("Test")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    CleanDirectory(testResults);
+    var projects = GetFiles(root.FullPath + "/tests/**/*.Tests.csproj");
+    var failures = new List<string>();
+    foreach (var project in projects)
+    {
+        var name = project.GetFilenameWithoutExtension().ToString();
+        var settings = new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            NoLogo = true,
+            Loggers = new[] { $"trx;LogFileName={name}.trx", "console;verbosity=normal" },
+            ResultsDirectory = testResults,
+        };
+        if (!string.IsNullOrEmpty(testFilter))
+        {
+            settings.Filter = testFilter;
+        }
+
+        try
+        {
+            DotNetTest(project.FullPath, settings);
+        }
+        catch (Exception ex)
+        {
+            failures.Add($"{name}: {ex.Message}");
+        }
+    }
+
+    // One plain summary line over every test project, so CI output says what ran.
+    long passed = 0, failed = 0, skipped = 0;
+    foreach (var trx in GetFiles(testResults.FullPath + "/*.trx"))
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        passed += (long)counters.Attribute("passed");
+        failed += (long)counters.Attribute("failed") + (long)counters.Attribute("error") + (long)counters.Attribute("timeout");
+        skipped += (long)counters.Attribute("notExecuted");
+    }
+
+    Information("");
+    Information($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
+    if (failures.Count > 0 || failed > 0 || passed == 0)
+    {
+        throw new CakeException("Tests failed:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
+    }
+});
+
+Task("Publish")
+    .Does(() =>
+{
+    CleanDirectory(binDir);
+    foreach (var project in new[]
+    {
+        "controller/Gatehouse.Controller.csproj",
+        "proxy/Gatehouse.Proxy.csproj",
+        "shared/Gatehouse.Dump/Gatehouse.Dump.csproj",
+        "tests/Gatehouse.Echo/Gatehouse.Echo.csproj",
+    })
+    {
+        DotNetPublish(root.CombineWithFilePath(project).FullPath, new DotNetPublishSettings
+        {
+            Configuration = configuration,
+            OutputDirectory = binDir,
+            SelfContained = false,
+            NoLogo = true,
+        });
+    }
+
+    Information($"Executables in {binDir}: gatehouse-controller, gatehouse-proxy, gatehouse-dump, gatehouse-echo");
+});
+
+Task("Run")
+    .IsDependentOn("Publish")
+    .Does(() =>
+{
+    var runDir = artifacts.Combine("run");
+    EnsureDirectoryExists(runDir);
+    var channel = runDir.CombineWithFilePath("config.bin").FullPath;
+    var manifests = root.Combine("manifests/examples").FullPath;
+    var processes = new List<Process>();
+
+    Process Start(string exe, string arguments)
+    {
+        var info = new ProcessStartInfo(binDir.CombineWithFilePath(exe).FullPath, arguments)
+        {
+            UseShellExecute = false,
+        };
+        var process = Process.Start(info) ?? throw new CakeException($"could not start {exe}");
+        processes.Add(process);
+        return process;
+    }
+
+    var stop = new ManualResetEventSlim();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+    try
+    {
+        Start("gatehouse-echo", "--name echo-a --port 9101");
+        Start("gatehouse-echo", "--name echo-b --port 9102");
+        Start("gatehouse-controller", $"--manifests \"{manifests}\" --channel \"{channel}\"");
+        Start("gatehouse-proxy", $"--channel \"{channel}\" --address 127.0.0.1 --http-port 8080 --admin-port 9090");
+
+        Information("");
+        Information("Gatehouse is running. Try:");
+        Information("  curl -s http://127.0.0.1:8080/ -H 'Host: demo.localtest.me'");
+        Information("  curl -s http://127.0.0.1:8080/api/v1/items -H 'Host: api.localtest.me'");
+        Information("  curl -s http://127.0.0.1:8080/anything -H 'Host: unknown.example'");
+        Information("  curl -s http://127.0.0.1:9090/config        # proxy: generation and counts");
+        Information("  curl -s http://127.0.0.1:10254/config       # controller: what it published");
+        Information($"  artifacts/bin/gatehouse-dump {channel}");
+        Information($"Edit {manifests} and routing changes live. Ctrl-C stops all four processes.");
+
+        while (!stop.Wait(500))
+        {
+            var exited = processes.FirstOrDefault(p => p.HasExited);
+            if (exited is not null)
+            {
+                throw new CakeException($"process {exited.Id} exited with code {exited.ExitCode}");
+            }
+        }
+    }
+    finally
+    {
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+        }
+    }
+});
+
+Task("Bench")
+    .Does(() =>
+{
+    // Code-path benchmarks (BenchmarkDotNet). The side-by-side load harness is bench/load/run.sh.
+    DotNetRun(root.CombineWithFilePath("bench/Gatehouse.Benchmarks/Gatehouse.Benchmarks.csproj").FullPath,
+        new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter),
+        new DotNetRunSettings { Configuration = "Release" });
+});
+
+RunTarget(target);
