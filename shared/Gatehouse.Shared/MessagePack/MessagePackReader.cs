@@ -301,7 +301,7 @@ public ref struct MessagePackReader
 
         _position = start;
         // The type byte sits between the header and the payload.
-        var withType = Take(headerSize, length + 1);
+        var withType = Take(headerSize, (long)length + 1);
         return new MessagePackExtension(unchecked((sbyte)withType[0]), withType[1..]);
     }
 
@@ -526,14 +526,14 @@ public ref struct MessagePackReader
         };
     }
 
-    private ReadOnlySpan<byte> Take(int count) => Take(0, (uint)count);
+    private ReadOnlySpan<byte> Take(int count) => Take(0, count);
 
     /// <summary>Consumes <paramref name="skip"/> header bytes plus <paramref name="length"/> payload bytes and returns the payload.</summary>
-    private ReadOnlySpan<byte> Take(int skip, uint length)
+    private ReadOnlySpan<byte> Take(int skip, long length)
     {
-        // 64-bit arithmetic: a uint32 length next to a large Position must not wrap around.
+        // 64-bit arithmetic: a uint32 length (plus an extension's type byte) must not wrap around.
         var available = (long)_buffer.Length - _position;
-        var needed = skip + (long)length;
+        var needed = skip + length;
         if (needed > available)
         {
             throw MessagePackErrors.Truncated(_position, needed - available);
