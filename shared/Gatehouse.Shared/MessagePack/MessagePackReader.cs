@@ -15,6 +15,9 @@ public ref struct MessagePackReader
 {
     public const int DefaultMaxDepth = 64;
 
+    /// <summary>Skip's nesting stack lives on the call stack up to this size (the default limit plus the root).</summary>
+    private const int StackDepthSlots = DefaultMaxDepth + 1;
+
     private readonly ReadOnlySpan<byte> _buffer;
     private int _position;
     private int _depth;
@@ -366,11 +369,20 @@ public ref struct MessagePackReader
     /// </summary>
     public void Skip()
     {
+        var code = PeekCode();
+        var type = MessagePackCode.TypeOf(code, _position);
+        if (type is not (MessagePackType.Array or MessagePackType.Map))
+        {
+            // Most skipped values are scalars: no need for the nesting bookkeeping below.
+            SkipScalar(code);
+            return;
+        }
+
         var limit = MaxDepth - _depth;
         // pending[d] = values still to skip inside the d-th open container; pending[0] is the value itself.
         // Sized by the limit but never beyond what the input could nest, so a huge MaxDepth allocates nothing silly.
         var slots = (int)Math.Min(limit, _buffer.Length - _position) + 1;
-        Span<long> pending = slots <= 128 ? stackalloc long[128] : new long[slots];
+        Span<long> pending = slots <= StackDepthSlots ? stackalloc long[StackDepthSlots] : new long[slots];
         var open = 0;
         pending[0] = 1;
         while (true)
@@ -387,7 +399,7 @@ public ref struct MessagePackReader
 
             pending[open]--;
             var start = _position;
-            var code = PeekCode();
+            code = PeekCode();
             long children;
             switch (MessagePackCode.TypeOf(code, start))
             {
