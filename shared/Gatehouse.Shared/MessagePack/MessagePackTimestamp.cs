@@ -63,5 +63,5 @@ public readonly record struct MessagePackTimestamp
         return true;
     }
 
-    public override string ToString() => $"{Seconds}.{Nanoseconds:D9}";
+    public override string ToString() => $"{Seconds}s+{Nanoseconds}ns";
 }

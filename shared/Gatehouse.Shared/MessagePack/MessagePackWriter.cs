@@ -9,7 +9,7 @@ namespace Gatehouse.MessagePack;
 /// the spec allows, so equal values produce equal bytes. A ref struct so it cannot be captured or
 /// outlive the call that created it; each method asks the output for exactly the bytes it needs.
 /// </summary>
-public ref struct MessagePackWriter
+public readonly ref struct MessagePackWriter
 {
     private readonly IBufferWriter<byte> _output;
 
@@ -19,14 +19,14 @@ public ref struct MessagePackWriter
         _output = output;
     }
 
-    public readonly void WriteNil() => WriteByte(MessagePackCode.Nil);
+    public void WriteNil() => WriteByte(MessagePackCode.Nil);
 
-    public readonly void WriteBoolean(bool value) => WriteByte(value ? MessagePackCode.True : MessagePackCode.False);
+    public void WriteBoolean(bool value) => WriteByte(value ? MessagePackCode.True : MessagePackCode.False);
 
-    public readonly void WriteInt32(int value) => WriteInt64(value);
+    public void WriteInt32(int value) => WriteInt64(value);
 
     /// <summary>Non-negative values use the unsigned families, as the spec's reference encoders do.</summary>
-    public readonly void WriteInt64(long value)
+    public void WriteInt64(long value)
     {
         if (value >= 0)
         {
@@ -66,7 +66,7 @@ public ref struct MessagePackWriter
         }
     }
 
-    public readonly void WriteUInt64(ulong value)
+    public void WriteUInt64(ulong value)
     {
         if (value <= MessagePackCode.MaxPositiveFixInt)
         {
@@ -106,7 +106,7 @@ public ref struct MessagePackWriter
     /// Uses float32 when it represents the value exactly (the msgpack-test-suite lists float32 first
     /// for such values); NaN keeps float64 so its payload bits survive.
     /// </summary>
-    public readonly void WriteDouble(double value)
+    public void WriteDouble(double value)
     {
         var narrowed = (float)value;
         if ((double)narrowed == value)
@@ -121,7 +121,7 @@ public ref struct MessagePackWriter
         _output.Advance(9);
     }
 
-    public readonly void WriteSingle(float value)
+    public void WriteSingle(float value)
     {
         var span = _output.GetSpan(5);
         span[0] = MessagePackCode.Float32;
@@ -129,14 +129,14 @@ public ref struct MessagePackWriter
         _output.Advance(5);
     }
 
-    public readonly void WriteString(string value)
+    public void WriteString(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
         WriteString(value.AsSpan());
     }
 
     /// <summary>Encodes UTF-8 directly after the header; lone surrogates become U+FFFD as in <see cref="Encoding.UTF8"/>.</summary>
-    public readonly void WriteString(ReadOnlySpan<char> value)
+    public void WriteString(ReadOnlySpan<char> value)
     {
         var byteCount = Encoding.UTF8.GetByteCount(value);
         var span = _output.GetSpan(5 + byteCount);
@@ -146,7 +146,7 @@ public ref struct MessagePackWriter
     }
 
     /// <summary>Writes already-encoded UTF-8 without checking it; the caller vouches for its validity.</summary>
-    public readonly void WriteStringUtf8(ReadOnlySpan<byte> utf8)
+    public void WriteStringUtf8(ReadOnlySpan<byte> utf8)
     {
         var span = _output.GetSpan(5 + utf8.Length);
         var headerSize = WriteStringHeader(span, utf8.Length);
@@ -154,7 +154,7 @@ public ref struct MessagePackWriter
         _output.Advance(headerSize + utf8.Length);
     }
 
-    public readonly void WriteBinary(ReadOnlySpan<byte> value)
+    public void WriteBinary(ReadOnlySpan<byte> value)
     {
         int headerSize;
         var span = _output.GetSpan(5 + value.Length);
@@ -181,14 +181,14 @@ public ref struct MessagePackWriter
         _output.Advance(headerSize + value.Length);
     }
 
-    public readonly void WriteArrayHeader(int count)
+    public void WriteArrayHeader(int count)
         => WriteContainerHeader(count, MessagePackCode.MinFixArray, MessagePackCode.Array16, MessagePackCode.Array32);
 
     /// <summary>Announces <paramref name="count"/> key/value pairs.</summary>
-    public readonly void WriteMapHeader(int count)
+    public void WriteMapHeader(int count)
         => WriteContainerHeader(count, MessagePackCode.MinFixMap, MessagePackCode.Map16, MessagePackCode.Map32);
 
-    public readonly void WriteExtension(sbyte type, ReadOnlySpan<byte> data)
+    public void WriteExtension(sbyte type, ReadOnlySpan<byte> data)
     {
         var span = _output.GetSpan(6 + data.Length);
         int headerSize;
@@ -230,12 +230,12 @@ public ref struct MessagePackWriter
         _output.Advance(headerSize + 1 + data.Length);
     }
 
-    public readonly void WriteTimestamp(DateTimeOffset value) => WriteTimestamp(MessagePackTimestamp.FromDateTimeOffset(value));
+    public void WriteTimestamp(DateTimeOffset value) => WriteTimestamp(MessagePackTimestamp.FromDateTimeOffset(value));
 
-    public readonly void WriteTimestamp(long seconds, uint nanoseconds) => WriteTimestamp(new MessagePackTimestamp(seconds, nanoseconds));
+    public void WriteTimestamp(long seconds, uint nanoseconds) => WriteTimestamp(new MessagePackTimestamp(seconds, nanoseconds));
 
     /// <summary>Picks timestamp 32 (whole seconds in uint32), 64 (seconds below 2^34) or 96, the smallest that fits.</summary>
-    public readonly void WriteTimestamp(MessagePackTimestamp value)
+    public void WriteTimestamp(MessagePackTimestamp value)
     {
         Span<byte> data = stackalloc byte[12];
         if (value.Seconds >= 0 && value.Seconds >> 34 == 0)
@@ -261,14 +261,14 @@ public ref struct MessagePackWriter
     }
 
     /// <summary>Copies bytes the caller already knows to be one or more complete MessagePack values.</summary>
-    public readonly void WriteRaw(ReadOnlySpan<byte> encoded)
+    public void WriteRaw(ReadOnlySpan<byte> encoded)
     {
         var span = _output.GetSpan(encoded.Length);
         encoded.CopyTo(span);
         _output.Advance(encoded.Length);
     }
 
-    private readonly void WriteByte(byte value)
+    private void WriteByte(byte value)
     {
         _output.GetSpan(1)[0] = value;
         _output.Advance(1);
@@ -305,7 +305,7 @@ public ref struct MessagePackWriter
         return 5;
     }
 
-    private readonly void WriteContainerHeader(int count, byte fixCode, byte code16, byte code32)
+    private void WriteContainerHeader(int count, byte fixCode, byte code16, byte code32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (count <= 15)
