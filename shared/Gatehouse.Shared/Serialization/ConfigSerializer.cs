@@ -1,14 +1,48 @@
 using System.Buffers;
+using System.Collections.Immutable;
+using Gatehouse.MessagePack;
 using Gatehouse.Model;
 
 namespace Gatehouse.Serialization;
 
-/// <summary>Encodes <see cref="GatehouseConfig"/> as MessagePack and back.</summary>
+/// <summary>
+/// Encodes <see cref="GatehouseConfig"/> as MessagePack and back. Every object is a map with short
+/// snake_case keys (see docs/channel-payload.md) so newer minors can add keys that older readers skip.
+/// </summary>
 public static class ConfigSerializer
 {
     /// <summary>Writes the config. Equal configs produce equal bytes.</summary>
     public static void Serialize(GatehouseConfig config, IBufferWriter<byte> output)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(output);
+        var writer = new MessagePackWriter(output);
+
+        writer.WriteMapHeader(config.DefaultBackend is null ? 5 : 6);
+        // "schema" goes first so ReadSchema and version checks stop after a few bytes.
+        writer.WriteStringUtf8(ConfigKeys.Schema);
+        writer.WriteArrayHeader(2);
+        writer.WriteUInt64(config.Schema.Major);
+        writer.WriteUInt64(config.Schema.Minor);
+
+        writer.WriteStringUtf8(ConfigKeys.Generation);
+        writer.WriteInt64(config.Generation);
+
+        writer.WriteStringUtf8(ConfigKeys.Hosts);
+        WriteArray(ref writer, config.Hosts, WriteHost);
+
+        writer.WriteStringUtf8(ConfigKeys.Backends);
+        WriteArray(ref writer, config.Backends, WriteBackend);
+
+        if (config.DefaultBackend is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.DefaultBackend);
+            writer.WriteString(config.DefaultBackend);
+        }
+
+        writer.WriteStringUtf8(ConfigKeys.Certificates);
+        WriteArray(ref writer, config.Certificates, WriteCertificate);
+    }
 
     public static byte[] Serialize(GatehouseConfig config)
     {
@@ -22,5 +56,516 @@ public static class ConfigSerializer
     /// bytes and <see cref="ConfigSchemaException"/> for a schema major this build cannot read.
     /// </summary>
     public static GatehouseConfig Deserialize(ReadOnlySpan<byte> blob)
-        => throw new NotImplementedException();
+    {
+        // Check the version before interpreting anything else: another major may give known keys other meanings.
+        var schema = ReadSchema(blob);
+        if (!schema.IsReadableBy(SchemaVersion.Current))
+        {
+            throw new ConfigSchemaException(schema, SchemaVersion.Current);
+        }
+
+        var reader = new MessagePackReader(blob);
+        var config = ReadConfig(ref reader, schema);
+        if (!reader.End)
+        {
+            throw new MessagePackFormatException("Unexpected bytes after the config map", reader.Position);
+        }
+
+        return config;
+    }
+
+    /// <summary>
+    /// Reads only the "schema" entry of a config blob (cheap: the writer puts it first). Throws
+    /// <see cref="MessagePackFormatException"/> if the blob is not a map or has no valid "schema".
+    /// Does not check whether this build can read that version.
+    /// </summary>
+    public static SchemaVersion ReadSchema(ReadOnlySpan<byte> blob)
+    {
+        var reader = new MessagePackReader(blob);
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (IsKey(ref reader, ConfigKeys.Schema))
+            {
+                return ReadSchemaValue(ref reader);
+            }
+
+            reader.Skip();
+        }
+
+        throw new MessagePackFormatException("Config blob has no \"schema\" key", 0);
+    }
+
+    private static SchemaVersion ReadSchemaValue(ref MessagePackReader reader)
+    {
+        var start = reader.Position;
+        var count = reader.ReadArrayHeader();
+        if (count < 2)
+        {
+            throw new MessagePackFormatException("\"schema\" must be an array [major, minor]", start);
+        }
+
+        reader.EnterContainer();
+        var major = ReadUInt16(ref reader, "schema major");
+        var minor = ReadUInt16(ref reader, "schema minor");
+        // Room for a future [major, minor, patch]: extra elements are ignored.
+        for (var i = 2; i < count; i++)
+        {
+            reader.Skip();
+        }
+
+        reader.ExitContainer();
+        return new SchemaVersion(major, minor);
+    }
+
+    private static GatehouseConfig ReadConfig(ref MessagePackReader reader, SchemaVersion schema)
+    {
+        long generation = 0;
+        ImmutableArray<VirtualHostConfig> hosts = [];
+        ImmutableArray<BackendConfig> backends = [];
+        string? defaultBackend = null;
+        ImmutableArray<CertificateConfig> certificates = [];
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Schema))
+            {
+                // Already validated by ReadSchema; parse again only to move past it.
+                ReadSchemaValue(ref reader);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Generation))
+            {
+                generation = reader.ReadInt64();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Hosts))
+            {
+                hosts = ReadArray(ref reader, ReadHost);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Backends))
+            {
+                backends = ReadArray(ref reader, ReadBackend);
+            }
+            else if (key.SequenceEqual(ConfigKeys.DefaultBackend))
+            {
+                defaultBackend = ReadOptionalString(ref reader);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Certificates))
+            {
+                certificates = ReadArray(ref reader, ReadCertificate);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new GatehouseConfig
+        {
+            Schema = schema,
+            Generation = generation,
+            Hosts = hosts,
+            Backends = backends,
+            DefaultBackend = defaultBackend,
+            Certificates = certificates,
+        };
+    }
+
+    private static void WriteHost(ref MessagePackWriter writer, VirtualHostConfig host)
+    {
+        writer.WriteMapHeader(host.Certificate is null ? 2 : 3);
+        writer.WriteStringUtf8(ConfigKeys.Host);
+        WriteRequiredString(ref writer, host.Host);
+        writer.WriteStringUtf8(ConfigKeys.Routes);
+        WriteArray(ref writer, host.Routes, WriteRoute);
+        if (host.Certificate is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.Certificate);
+            writer.WriteString(host.Certificate);
+        }
+    }
+
+    private static VirtualHostConfig ReadHost(ref MessagePackReader reader)
+    {
+        var host = "";
+        ImmutableArray<RouteConfig> routes = [];
+        string? certificate = null;
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Host))
+            {
+                host = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Routes))
+            {
+                routes = ReadArray(ref reader, ReadRoute);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Certificate))
+            {
+                certificate = ReadOptionalString(ref reader);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new VirtualHostConfig { Host = host, Routes = routes, Certificate = certificate };
+    }
+
+    private static void WriteRoute(ref MessagePackWriter writer, RouteConfig route)
+    {
+        writer.WriteMapHeader(4);
+        writer.WriteStringUtf8(ConfigKeys.Path);
+        WriteRequiredString(ref writer, route.Path);
+        writer.WriteStringUtf8(ConfigKeys.Match);
+        writer.WriteUInt64((byte)route.Match);
+        writer.WriteStringUtf8(ConfigKeys.Backend);
+        WriteRequiredString(ref writer, route.Backend);
+        writer.WriteStringUtf8(ConfigKeys.Ingress);
+        WriteRequiredString(ref writer, route.Ingress);
+    }
+
+    private static RouteConfig ReadRoute(ref MessagePackReader reader)
+    {
+        var path = "";
+        var match = PathMatch.Prefix;
+        var backend = "";
+        var ingress = "";
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Path))
+            {
+                path = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Match))
+            {
+                var start = reader.Position;
+                var value = reader.ReadInt64();
+                match = value switch
+                {
+                    (long)PathMatch.Exact => PathMatch.Exact,
+                    (long)PathMatch.Prefix => PathMatch.Prefix,
+                    (long)PathMatch.ImplementationSpecific => PathMatch.ImplementationSpecific,
+                    _ => throw new MessagePackFormatException($"Unknown path match {value}", start),
+                };
+            }
+            else if (key.SequenceEqual(ConfigKeys.Backend))
+            {
+                backend = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Ingress))
+            {
+                ingress = reader.ReadString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new RouteConfig { Path = path, Match = match, Backend = backend, Ingress = ingress };
+    }
+
+    private static void WriteBackend(ref MessagePackWriter writer, BackendConfig backend)
+    {
+        writer.WriteMapHeader(6);
+        writer.WriteStringUtf8(ConfigKeys.Name);
+        WriteRequiredString(ref writer, backend.Name);
+        writer.WriteStringUtf8(ConfigKeys.Namespace);
+        WriteRequiredString(ref writer, backend.Namespace);
+        writer.WriteStringUtf8(ConfigKeys.Service);
+        WriteRequiredString(ref writer, backend.Service);
+        writer.WriteStringUtf8(ConfigKeys.Port);
+        WriteRequiredString(ref writer, backend.Port);
+        writer.WriteStringUtf8(ConfigKeys.Protocol);
+        writer.WriteUInt64((byte)backend.Protocol);
+        writer.WriteStringUtf8(ConfigKeys.Endpoints);
+        WriteArray(ref writer, backend.Endpoints, WriteEndpoint);
+    }
+
+    private static BackendConfig ReadBackend(ref MessagePackReader reader)
+    {
+        var name = "";
+        var ns = "";
+        var service = "";
+        var port = "";
+        var protocol = BackendProtocol.Http;
+        ImmutableArray<EndpointConfig> endpoints = [];
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Name))
+            {
+                name = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Namespace))
+            {
+                ns = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Service))
+            {
+                service = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Port))
+            {
+                port = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Protocol))
+            {
+                var start = reader.Position;
+                var value = reader.ReadInt64();
+                protocol = value switch
+                {
+                    (long)BackendProtocol.Http => BackendProtocol.Http,
+                    (long)BackendProtocol.Https => BackendProtocol.Https,
+                    (long)BackendProtocol.Grpc => BackendProtocol.Grpc,
+                    (long)BackendProtocol.Grpcs => BackendProtocol.Grpcs,
+                    _ => throw new MessagePackFormatException($"Unknown backend protocol {value}", start),
+                };
+            }
+            else if (key.SequenceEqual(ConfigKeys.Endpoints))
+            {
+                endpoints = ReadArray(ref reader, ReadEndpoint);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new BackendConfig
+        {
+            Name = name,
+            Namespace = ns,
+            Service = service,
+            Port = port,
+            Protocol = protocol,
+            Endpoints = endpoints,
+        };
+    }
+
+    private static void WriteEndpoint(ref MessagePackWriter writer, EndpointConfig endpoint)
+    {
+        writer.WriteMapHeader(2);
+        writer.WriteStringUtf8(ConfigKeys.Address);
+        WriteRequiredString(ref writer, endpoint.Address);
+        writer.WriteStringUtf8(ConfigKeys.Port);
+        writer.WriteInt64(endpoint.Port);
+    }
+
+    private static EndpointConfig ReadEndpoint(ref MessagePackReader reader)
+    {
+        var address = "";
+        var port = 0;
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Address))
+            {
+                address = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Port))
+            {
+                port = reader.ReadInt32();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new EndpointConfig(address, port);
+    }
+
+    private static void WriteCertificate(ref MessagePackWriter writer, CertificateConfig certificate)
+    {
+        writer.WriteMapHeader(4);
+        writer.WriteStringUtf8(ConfigKeys.Name);
+        WriteRequiredString(ref writer, certificate.Name);
+        writer.WriteStringUtf8(ConfigKeys.CertPem);
+        WriteRequiredString(ref writer, certificate.CertificatePem);
+        writer.WriteStringUtf8(ConfigKeys.KeyPem);
+        WriteRequiredString(ref writer, certificate.PrivateKeyPem);
+        writer.WriteStringUtf8(ConfigKeys.Hosts);
+        WriteArray(ref writer, certificate.Hosts, WriteRequiredString);
+    }
+
+    private static CertificateConfig ReadCertificate(ref MessagePackReader reader)
+    {
+        var name = "";
+        var certificatePem = "";
+        var privateKeyPem = "";
+        ImmutableArray<string> hosts = [];
+
+        var count = reader.ReadMapHeader();
+        reader.EnterContainer();
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                SkipEntry(ref reader);
+                continue;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.Name))
+            {
+                name = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.CertPem))
+            {
+                certificatePem = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.KeyPem))
+            {
+                privateKeyPem = reader.ReadString();
+            }
+            else if (key.SequenceEqual(ConfigKeys.Hosts))
+            {
+                hosts = ReadArray(ref reader, static (ref MessagePackReader r) => r.ReadString());
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        reader.ExitContainer();
+        return new CertificateConfig
+        {
+            Name = name,
+            CertificatePem = certificatePem,
+            PrivateKeyPem = privateKeyPem,
+            Hosts = hosts,
+        };
+    }
+
+    private delegate void ElementWriter<in T>(ref MessagePackWriter writer, T value);
+
+    private delegate T ElementReader<out T>(ref MessagePackReader reader);
+
+    private static void WriteArray<T>(ref MessagePackWriter writer, ImmutableArray<T> items, ElementWriter<T> write)
+    {
+        // A default(ImmutableArray) is written like an empty one rather than failing.
+        if (items.IsDefaultOrEmpty)
+        {
+            writer.WriteArrayHeader(0);
+            return;
+        }
+
+        writer.WriteArrayHeader(items.Length);
+        foreach (var item in items)
+        {
+            write(ref writer, item);
+        }
+    }
+
+    private static ImmutableArray<T> ReadArray<T>(ref MessagePackReader reader, ElementReader<T> read)
+    {
+        // The reader has already bounded count by the remaining bytes, so this capacity is safe.
+        var count = reader.ReadArrayHeader();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        reader.EnterContainer();
+        var builder = ImmutableArray.CreateBuilder<T>(count);
+        for (var i = 0; i < count; i++)
+        {
+            builder.Add(read(ref reader));
+        }
+
+        reader.ExitContainer();
+        return builder.MoveToImmutable();
+    }
+
+    private static void WriteRequiredString(ref MessagePackWriter writer, string value)
+        => writer.WriteString(value ?? ""); // a null smuggled past 'required' is written as its default
+
+    private static string? ReadOptionalString(ref MessagePackReader reader)
+        => reader.TryReadNil() ? null : reader.ReadString();
+
+    private static ushort ReadUInt16(ref MessagePackReader reader, string what)
+    {
+        var start = reader.Position;
+        var value = reader.ReadUInt64();
+        if (value > ushort.MaxValue)
+        {
+            throw new MessagePackFormatException($"{what} {value} is out of range", start);
+        }
+
+        return (ushort)value;
+    }
+
+    private static bool IsKey(ref MessagePackReader reader, ReadOnlySpan<byte> key)
+    {
+        if (reader.NextType != MessagePackType.String)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        return reader.ReadStringSpan().SequenceEqual(key);
+    }
+
+    /// <summary>Keys are strings in every version, but a non-string key costs nothing to tolerate.</summary>
+    private static void SkipEntry(ref MessagePackReader reader)
+    {
+        reader.Skip();
+        reader.Skip();
+    }
 }
