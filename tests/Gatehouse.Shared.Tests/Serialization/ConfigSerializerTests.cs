@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Gatehouse.MessagePack;
 using Gatehouse.Model;
 using Gatehouse.Serialization;
@@ -128,20 +127,13 @@ public sealed class ConfigSerializerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LargeConfigRoundTripsQuickly()
+    public void LargeConfigRoundTrips()
     {
+        // Speed is measured in bench/ (timed assertions do not belong here); this proves 100k hosts survive intact.
         var config = TestConfigs.Large(100_000);
-        var stopwatch = Stopwatch.StartNew();
         var blob = ConfigSerializer.Serialize(config);
-        var serialize = stopwatch.Elapsed;
-        stopwatch.Restart();
         var restored = ConfigSerializer.Deserialize(blob);
-        var deserialize = stopwatch.Elapsed;
-        output.WriteLine($"100k hosts: {blob.Length:N0} bytes, serialize {serialize.TotalMilliseconds:F0} ms, deserialize {deserialize.TotalMilliseconds:F0} ms");
-
         ConfigAssert.Equal(config, restored);
-        // Generous bound for a shared 2-core machine; a per-key string allocation or quadratic step blows well past it.
-        Assert.True(deserialize < TimeSpan.FromSeconds(10), $"deserialize took {deserialize}");
     }
 
     [Fact]
