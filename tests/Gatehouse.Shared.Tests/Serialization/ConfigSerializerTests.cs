@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Gatehouse.Tests.Serialization;
 
-public sealed class ConfigSerializerTests(ITestOutputHelper output)
+public sealed class ConfigSerializerTests
 {
     [Fact]
     public void SmallConfigRoundTrips()
