@@ -25,6 +25,21 @@ if (!Directory.Exists(options.ManifestsDirectory))
     return CommandLine.UsageExitCode;
 }
 
+// Open the channel before anything else: without it there is nothing useful to do, and a clear
+// message beats a dependency-injection stack trace.
+ChannelConfigSink sink;
+try
+{
+    sink = new ChannelConfigSink(options.ChannelPath);
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine($"gatehouse-controller: cannot open channel '{options.ChannelPath}': {ex.Message}");
+    return 1;
+}
+
+using var ownedSink = sink;
+
 // Host arguments are deliberately not forwarded: our flags are not configuration keys.
 var builder = WebApplication.CreateSlimBuilder([]);
 builder.Logging.ClearProviders();
@@ -45,7 +60,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton<IResourceSource>(sp => new ManifestFolderSource(
     options.ManifestsDirectory, options.Debounce, sp.GetRequiredService<ILogger<ManifestFolderSource>>()));
-builder.Services.AddSingleton<IConfigSink>(_ => new ChannelConfigSink(options.ChannelPath));
+builder.Services.AddSingleton<IConfigSink>(sink);
 builder.Services.AddSingleton<ConfigPublisher>();
 builder.Services.AddSingleton<ControllerState>();
 builder.Services.AddHostedService<ControllerLoop>();

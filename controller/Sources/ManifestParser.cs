@@ -48,7 +48,14 @@ public static class ManifestParser
                 ? JsonNode.Parse(content, documentOptions: JsonOptions) is { } root ? [root] : []
                 : YamlJsonConverter.ConvertDocuments(content);
         }
-        catch (Exception ex) when (ex is YamlException or JsonException)
+        catch (YamlException ex)
+        {
+            // YamlDotNet marks are 1-based; its message alone does not say where.
+            problems.Add(new ManifestProblem(file, null, null, null,
+                $"syntax error at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}"));
+            return new ManifestParseResult(objects, problems, ignored);
+        }
+        catch (JsonException ex)
         {
             problems.Add(new ManifestProblem(file, null, null, null, $"syntax error: {ex.Message}"));
             return new ManifestParseResult(objects, problems, ignored);

@@ -55,14 +55,13 @@ public static class IngressTranslator
                 AddIngress(ingress);
             }
 
-            var hosts = _routes.Values
-                .Select(route => (Host: HostOf(route), Route: route))
-                .GroupBy(x => x.Host, StringComparer.Ordinal)
+            var hosts = _routes
+                .GroupBy(pair => pair.Key.Host, StringComparer.Ordinal)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => new VirtualHostConfig
                 {
                     Host = g.Key,
-                    Routes = [.. g.Select(x => x.Route).Order(RouteOrder.Instance)],
+                    Routes = [.. g.Select(pair => pair.Value).Order(RouteOrder.Instance)],
                 })
                 .ToImmutableArray();
 
@@ -74,11 +73,6 @@ public static class IngressTranslator
             };
             return new TranslationResult(config, _diagnostics);
         }
-
-        // Route records do not carry their host; the dictionary key does.
-        private readonly Dictionary<RouteConfig, string> _routeHosts = new(ReferenceEqualityComparer.Instance);
-
-        private string HostOf(RouteConfig route) => _routeHosts[route];
 
         private void AddIngress(Ingress ingress)
         {
@@ -202,7 +196,6 @@ public static class IngressTranslator
                 Ingress = ingressKey,
             };
             _routes[key] = route;
-            _routeHosts[route] = host;
         }
 
         /// <summary>Registers a referenced backend, reporting (once per Ingress) why it has no endpoints.</summary>

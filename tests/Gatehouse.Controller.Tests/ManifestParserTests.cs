@@ -146,7 +146,7 @@ public sealed class ManifestParserTests
         Assert.Empty(result.Objects);
         var problem = Assert.Single(result.Problems);
         Assert.Equal("/m/broken.yaml", problem.File);
-        Assert.Contains("syntax error", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("syntax error at line 2", problem.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
