@@ -53,7 +53,17 @@ public sealed class ControllerLoop : BackgroundService
         foreach (var source in _sources)
         {
             _logger.LogInformation("Starting source {Source}", source.Name);
-            await source.StartAsync(stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await source.StartAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Fatal: the host stops on a faulted BackgroundService; make the process exit non-zero too.
+                _logger.LogCritical(ex, "Source {Source} failed to start", source.Name);
+                Environment.ExitCode = 1;
+                throw;
+            }
         }
 
         _wakeUp.Writer.TryWrite(true);

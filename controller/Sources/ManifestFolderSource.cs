@@ -148,13 +148,14 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
 
             _current = snapshot;
             _hasSynced = true;
-        }
+            _logger.LogInformation(
+                "Loaded manifests from {Directory}: {Ingresses} Ingress, {Classes} IngressClass, {Services} Service, {Slices} EndpointSlice, {Secrets} Secret",
+                _directory, snapshot.Ingresses.Count, snapshot.IngressClasses.Count, snapshot.Services.Count,
+                snapshot.EndpointSlices.Count, snapshot.Secrets.Count);
 
-        _logger.LogInformation(
-            "Loaded manifests from {Directory}: {Ingresses} Ingress, {Classes} IngressClass, {Services} Service, {Slices} EndpointSlice, {Secrets} Secret",
-            _directory, snapshot.Ingresses.Count, snapshot.IngressClasses.Count, snapshot.Services.Count,
-            snapshot.EndpointSlices.Count, snapshot.Secrets.Count);
-        Changed?.Invoke(this, snapshot);
+            // Raised under the lock so observers see snapshots in version order even if reloads overlap.
+            Changed?.Invoke(this, snapshot);
+        }
     }
 
     private ResourceSnapshot ReadFolder()
