@@ -70,4 +70,6 @@ app.MapAdminEndpoints();
 
 // Ctrl-C and SIGTERM stop the host gracefully (the loop is cancelled, the channel file is closed).
 await app.RunAsync().ConfigureAwait(false);
-return 0;
+
+// Non-zero when the control loop died (see ControllerLoop); zero after a normal Ctrl-C/SIGTERM.
+return Environment.ExitCode;
