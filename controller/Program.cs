@@ -69,7 +69,16 @@ var app = builder.Build();
 app.MapAdminEndpoints();
 
 // Ctrl-C and SIGTERM stop the host gracefully (the loop is cancelled, the channel file is closed).
-await app.RunAsync().ConfigureAwait(false);
+try
+{
+    await app.RunAsync().ConfigureAwait(false);
+}
+catch (Exception ex)
+{
+    // Startup failures (admin port in use, …) are already logged by the host; exit cleanly and non-zero.
+    Console.Error.WriteLine($"gatehouse-controller: {ex.Message}");
+    return 1;
+}
 
 // Non-zero when the control loop died (see ControllerLoop); zero after a normal Ctrl-C/SIGTERM.
 return Environment.ExitCode;
