@@ -1,0 +1,34 @@
+using Gatehouse.Controller.Publishing;
+
+namespace Gatehouse.Controller.Admin;
+
+/// <summary>
+/// Health, readiness and introspection for operators and kubelet probes. Bound to loopback by
+/// default: /config lists object names and rejection reasons, which are not for the world.
+/// </summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+
+        // Liveness: the process is up and serving HTTP; nothing more, so a bad manifest never gets us killed.
+        endpoints.MapGet("/healthz", () => Results.Text("ok"));
+
+        endpoints.MapGet("/readyz", (ControllerState state) =>
+            state.Current.NotReadyReason is { } reason
+                ? Results.Text(reason, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ok"));
+
+        endpoints.MapGet("/config", (ControllerState state) =>
+        {
+            var s = state.Current;
+            var body = new ConfigStatusResponse(
+                s.Generation, s.Synced, s.LastPublishedAt, s.LastError, s.Hosts, s.Routes, s.Backends,
+                [.. s.Rejections.Select(r => new RejectionResponse(r.Kind, r.Namespace, r.Name, r.Reason))]);
+            return Results.Json(body, AdminJsonContext.Default.ConfigStatusResponse);
+        });
+
+        return endpoints;
+    }
+}

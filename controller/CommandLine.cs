@@ -1,0 +1,135 @@
+using System.Globalization;
+using System.Net;
+
+namespace Gatehouse.Controller;
+
+/// <summary>Outcome of parsing the command line: options to run with, a request for help, or a usage error.</summary>
+public sealed record CommandLineResult(ControllerOptions? Options, bool ShowHelp, string? Error);
+
+/// <summary>
+/// Hand-rolled parser for the controller's small, stable flag set (the flag names are a contract with
+/// deployment manifests). Accepts "--flag value" and "--flag=value"; rejects unknown or repeated flags.
+/// </summary>
+public static class CommandLine
+{
+    public const int UsageExitCode = 2;
+
+    public const string Usage = """
+        Usage: gatehouse-controller --manifests DIR --channel PATH [options]
+
+        Translates Kubernetes Ingress manifests into the Gatehouse proxy config.
+
+          --manifests DIR           directory of *.yaml, *.yml, *.json manifests (required; not recursive)
+          --channel PATH            memory-mapped config file shared with the proxy (required)
+          --ingress-class NAME      legacy kubernetes.io/ingress.class value to serve (default: gatehouse)
+          --controller-name NAME    IngressClass spec.controller to serve (default: gatehouse.io/ingress-controller)
+          --admin-port PORT         admin HTTP port for /healthz, /readyz, /config (default: 10254)
+          --admin-address ADDR      admin listen address (default: 127.0.0.1)
+          --debounce-ms MS          quiet period before applying changes (default: 200)
+          -h, --help                show this help
+        """;
+
+    private static readonly string[] Flags =
+        ["--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms"];
+
+    public static CommandLineResult Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-h" or "--help")
+            {
+                return new CommandLineResult(null, ShowHelp: true, Error: null);
+            }
+
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? arg[..equals] : arg;
+            if (!Flags.Contains(flag))
+            {
+                return Fail(arg.StartsWith('-') ? $"unknown option '{flag}'" : $"unexpected argument '{arg}'");
+            }
+
+            string value;
+            if (equals > 0 && flag.Length == equals)
+            {
+                value = arg[(equals + 1)..];
+            }
+            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                value = args[++i];
+            }
+            else
+            {
+                return Fail($"option '{flag}' needs a value");
+            }
+
+            if (value.Length == 0)
+            {
+                return Fail($"option '{flag}' needs a non-empty value");
+            }
+
+            if (!values.TryAdd(flag, value))
+            {
+                return Fail($"option '{flag}' given more than once");
+            }
+        }
+
+        if (!values.TryGetValue("--manifests", out var manifests))
+        {
+            return Fail("missing required option --manifests DIR");
+        }
+
+        if (!values.TryGetValue("--channel", out var channel))
+        {
+            return Fail("missing required option --channel PATH");
+        }
+
+        var options = new ControllerOptions { ManifestsDirectory = manifests, ChannelPath = channel };
+
+        if (values.TryGetValue("--ingress-class", out var ingressClass))
+        {
+            options = options with { IngressClass = ingressClass };
+        }
+
+        if (values.TryGetValue("--controller-name", out var controllerName))
+        {
+            options = options with { ControllerName = controllerName };
+        }
+
+        if (values.TryGetValue("--admin-port", out var portText))
+        {
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+            {
+                return Fail($"--admin-port '{portText}' is not a port number (0-65535)");
+            }
+
+            options = options with { AdminPort = port };
+        }
+
+        if (values.TryGetValue("--admin-address", out var address))
+        {
+            if (!IPAddress.TryParse(address, out _))
+            {
+                return Fail($"--admin-address '{address}' is not an IP address");
+            }
+
+            options = options with { AdminAddress = address };
+        }
+
+        if (values.TryGetValue("--debounce-ms", out var debounceText))
+        {
+            if (!int.TryParse(debounceText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms > 60_000)
+            {
+                return Fail($"--debounce-ms '{debounceText}' is not a number of milliseconds (0-60000)");
+            }
+
+            options = options with { Debounce = TimeSpan.FromMilliseconds(ms) };
+        }
+
+        return new CommandLineResult(options, ShowHelp: false, Error: null);
+    }
+
+    private static CommandLineResult Fail(string error) => new(null, ShowHelp: false, Error: error);
+}

@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+
+namespace Gatehouse.Controller.Kubernetes.Models;
+
+/// <summary>
+/// Source-generated metadata for the Kubernetes models. Unknown properties are ignored (the API adds
+/// fields all the time); nulls are omitted when writing, as the API server does.
+/// </summary>
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowTrailingCommas = true,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
+[JsonSerializable(typeof(Ingress))]
+[JsonSerializable(typeof(IngressClass))]
+[JsonSerializable(typeof(Service))]
+[JsonSerializable(typeof(EndpointSlice))]
+[JsonSerializable(typeof(Secret))]
+public sealed partial class KubernetesJsonContext : JsonSerializerContext;

@@ -1,0 +1,202 @@
+using System.Threading.Channels;
+using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Translation;
+
+namespace Gatehouse.Controller.Publishing;
+
+/// <summary>
+/// The control loop: wait for a source change, let changes settle for the debounce period, translate
+/// the combined snapshot, report rejections, publish if the config changed. Every pass works from the
+/// sources' current state rather than from individual events, so coalescing or losing a wake-up is harmless.
+/// </summary>
+public sealed class ControllerLoop : BackgroundService
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly IReadOnlyList<IResourceSource> _sources;
+    private readonly ConfigPublisher _publisher;
+    private readonly ControllerState _state;
+    private readonly ControllerOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    // Capacity 1 + DropWrite: any number of notifications while busy collapse into one more pass.
+    private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    private HashSet<Diagnostic> _reported = [];
+
+    public ControllerLoop(
+        IEnumerable<IResourceSource> sources,
+        ConfigPublisher publisher,
+        ControllerState state,
+        ControllerOptions options,
+        ILogger<ControllerLoop> logger,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        _sources = [.. sources];
+        _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
+        _state = state ?? throw new ArgumentNullException(nameof(state));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _time = time ?? TimeProvider.System;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var source in _sources)
+        {
+            source.Changed += (_, _) => _wakeUp.Writer.TryWrite(true);
+        }
+
+        foreach (var source in _sources)
+        {
+            _logger.LogInformation("Starting source {Source}", source.Name);
+            try
+            {
+                await source.StartAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Fatal: the host stops on a faulted BackgroundService; make the process exit non-zero too.
+                _logger.LogCritical(ex, "Source {Source} failed to start", source.Name);
+                Environment.ExitCode = 1;
+                throw;
+            }
+        }
+
+        _wakeUp.Writer.TryWrite(true);
+        try
+        {
+            while (await _wakeUp.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                _wakeUp.Reader.TryRead(out _);
+
+                // Quiet period: keep waiting while notifications keep coming.
+                do
+                {
+                    await Task.Delay(_options.Debounce, _time, stoppingToken).ConfigureAwait(false);
+                }
+                while (_wakeUp.Reader.TryRead(out _));
+
+                if (!RunOnce())
+                {
+                    _ = RetryLaterAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>One translate-and-publish pass. Returns false if it failed and should be retried.</summary>
+    internal bool RunOnce()
+    {
+        var pending = _sources.Where(s => !s.HasSynced).Select(s => s.Name).ToList();
+        if (pending.Count > 0)
+        {
+            _state.Update(s => s with { Synced = false, PendingSources = pending });
+            _logger.LogInformation("Not publishing yet: waiting for {Sources} to sync", string.Join(", ", pending));
+            return true;
+        }
+
+        TranslationResult result;
+        PublishOutcome outcome;
+        try
+        {
+            result = IngressTranslator.Translate(MergeSnapshots(), _options);
+            ReportRejections(result.Rejections);
+            outcome = _publisher.Publish(result.Config, sourcesSynced: true);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Translating or publishing the config failed; retrying in {Delay}", RetryDelay);
+            _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = ex.Message });
+            return false;
+        }
+
+        var config = result.Config;
+        var routes = config.Hosts.Sum(h => h.Routes.Length);
+        var generation = _publisher.LastPublished?.Generation ?? 0;
+        if (outcome == PublishOutcome.Published)
+        {
+            _logger.LogInformation(
+                "Published config generation {Generation}: {Hosts} hosts, {Routes} routes, {Backends} backends, {Rejections} rejections",
+                generation, config.Hosts.Length, routes, config.Backends.Length, result.Rejections.Count);
+        }
+        else
+        {
+            _logger.LogDebug("Config unchanged; generation {Generation} stays current", generation);
+        }
+
+        _state.Update(s => s with
+        {
+            Synced = true,
+            PendingSources = [],
+            PublishAttempted = true,
+            LastError = null,
+            Generation = generation,
+            LastPublishedAt = outcome == PublishOutcome.Published ? _time.GetUtcNow() : s.LastPublishedAt,
+            Hosts = config.Hosts.Length,
+            Routes = routes,
+            Backends = config.Backends.Length,
+            Rejections = result.Rejections,
+        });
+        return true;
+    }
+
+    /// <summary>Logs each rejection once while it persists; one that disappears and comes back is logged again.</summary>
+    private void ReportRejections(IReadOnlyList<Diagnostic> rejections)
+    {
+        var current = new HashSet<Diagnostic>(rejections);
+        foreach (var rejection in rejections)
+        {
+            if (!_reported.Contains(rejection))
+            {
+                _logger.LogWarning("Rejected: {Rejection}", rejection.ToString());
+            }
+        }
+
+        _reported = current;
+    }
+
+    /// <summary>Unions the sources' snapshots; on a key present in several, the first source listed wins.</summary>
+    private ResourceSnapshot MergeSnapshots()
+    {
+        if (_sources.Count == 1)
+        {
+            return _sources[0].Current;
+        }
+
+        var merged = ResourceSnapshot.Empty;
+        foreach (var snapshot in _sources.Select(s => s.Current).Reverse())
+        {
+            merged = merged with
+            {
+                Ingresses = merged.Ingresses.SetItems(snapshot.Ingresses),
+                IngressClasses = merged.IngressClasses.SetItems(snapshot.IngressClasses),
+                Services = merged.Services.SetItems(snapshot.Services),
+                EndpointSlices = merged.EndpointSlices.SetItems(snapshot.EndpointSlices),
+                Secrets = merged.Secrets.SetItems(snapshot.Secrets),
+            };
+        }
+
+        return merged;
+    }
+
+    private async Task RetryLaterAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(RetryDelay, _time, stoppingToken).ConfigureAwait(false);
+            _wakeUp.Writer.TryWrite(true);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using Gatehouse.Model;
+
+namespace Gatehouse.Controller.Publishing;
+
+/// <summary>Where configs go. The seam between deciding to publish and the memory-mapped channel.</summary>
+public interface IConfigSink
+{
+    /// <summary>The generation most recently published (0 if none yet).</summary>
+    long Generation { get; }
+
+    /// <summary>Publishes <paramref name="config"/> and returns the generation it was published as.</summary>
+    long Publish(GatehouseConfig config);
+}

@@ -1,0 +1,26 @@
+namespace Gatehouse.Controller.Sources;
+
+/// <summary>
+/// A feed of Kubernetes objects: the manifests folder today, the API server later. The controller
+/// loop only ever sees <see cref="ResourceSnapshot"/>s, so it cannot tell the two apart.
+/// </summary>
+public interface IResourceSource
+{
+    /// <summary>Short name for logs and readiness messages, e.g. "manifests:/etc/gatehouse".</summary>
+    string Name { get; }
+
+    /// <summary>True once the first complete read finished; translating earlier would publish a partial config.</summary>
+    bool HasSynced { get; }
+
+    /// <summary>The latest complete view (<see cref="ResourceSnapshot.Empty"/> before sync).</summary>
+    ResourceSnapshot Current { get; }
+
+    /// <summary>
+    /// Raised (on a thread-pool thread) after <see cref="Current"/> has been replaced, including after
+    /// the first sync. Handlers must be quick and must not throw; they typically just wake a loop.
+    /// </summary>
+    event EventHandler<ResourceSnapshot>? Changed;
+
+    /// <summary>Performs the first read and starts watching. Completes once <see cref="HasSynced"/> is true.</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+}

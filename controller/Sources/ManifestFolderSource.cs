@@ -1,0 +1,235 @@
+using System.Collections.Immutable;
+using Gatehouse.Controller.Kubernetes.Models;
+
+namespace Gatehouse.Controller.Sources;
+
+/// <summary>
+/// Serves the *.yaml, *.yml and *.json files directly inside one directory (not subdirectories;
+/// dot-files such as editor lock files are skipped) as a <see cref="ResourceSnapshot"/>. The whole
+/// folder is re-read after any relevant change once it has been quiet for the debounce period, so an
+/// editor's save (write temp file, rename over the original) or a `cp *.yaml` is one snapshot.
+/// Re-reading everything is simpler than per-file bookkeeping and cheap at manifest-folder sizes.
+/// </summary>
+public sealed class ManifestFolderSource : IResourceSource, IDisposable
+{
+    private readonly string _directory;
+    private readonly TimeSpan _debounce;
+    private readonly ILogger _logger;
+    private readonly Lock _reloadLock = new();
+    private readonly Timer _debounceTimer;
+    private FileSystemWatcher? _watcher;
+    private volatile ResourceSnapshot _current = ResourceSnapshot.Empty;
+    private volatile bool _hasSynced;
+    private volatile bool _disposed;
+    private long _version;
+
+    public ManifestFolderSource(string directory, TimeSpan debounce, ILogger<ManifestFolderSource> logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(debounce, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(logger);
+        _directory = Path.GetFullPath(directory);
+        _debounce = debounce;
+        _logger = logger;
+        _debounceTimer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+    }
+
+    public string Name => $"manifests:{_directory}";
+
+    public bool HasSynced => _hasSynced;
+
+    public ResourceSnapshot Current => _current;
+
+    public event EventHandler<ResourceSnapshot>? Changed;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!Directory.Exists(_directory))
+        {
+            throw new DirectoryNotFoundException($"Manifests directory '{_directory}' does not exist.");
+        }
+
+        // Watch before the first read so a change made during it is not lost; the extra reload is harmless.
+        _watcher = new FileSystemWatcher(_directory)
+        {
+            IncludeSubdirectories = false,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite
+                | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        _watcher.Created += OnFileEvent;
+        _watcher.Changed += OnFileEvent;
+        _watcher.Deleted += OnFileEvent;
+        _watcher.Renamed += OnRenamed;
+        _watcher.Error += OnWatcherError;
+        _watcher.EnableRaisingEvents = true;
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Reload();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _watcher?.Dispose();
+        _debounceTimer.Dispose();
+    }
+
+    private void OnFileEvent(object sender, FileSystemEventArgs e)
+    {
+        if (IsRelevant(e.Name))
+        {
+            ScheduleReload();
+        }
+    }
+
+    private void OnRenamed(object sender, RenamedEventArgs e)
+    {
+        // Editors save by writing "x.yaml.tmp" and renaming it to "x.yaml": the new name matters.
+        if (IsRelevant(e.Name) || IsRelevant(e.OldName))
+        {
+            ScheduleReload();
+        }
+    }
+
+    private void OnWatcherError(object sender, ErrorEventArgs e)
+    {
+        // Typically an inotify queue overflow: events were lost, so re-read everything.
+        _logger.LogWarning(e.GetException(), "File watcher error on {Directory}; re-reading all manifests", _directory);
+        ScheduleReload();
+    }
+
+    /// <summary>
+    /// Manifest files, plus Kubernetes ConfigMap volume internals ("..data" is a symlink swapped
+    /// atomically on update, which is the only event such a mount produces).
+    /// </summary>
+    private static bool IsRelevant(string? name)
+        => name is not null && (name.StartsWith("..", StringComparison.Ordinal) || ManifestParser.IsManifestFile(name));
+
+    private void ScheduleReload()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            // Every event pushes the deadline out again: the reload runs after a quiet period.
+            _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Raced with Dispose.
+        }
+    }
+
+    private void Reload()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        ResourceSnapshot snapshot;
+        lock (_reloadLock)
+        {
+            try
+            {
+                snapshot = ReadFolder();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Keep serving the last good view rather than publishing an empty config.
+                _logger.LogError(ex, "Cannot list manifests directory {Directory}; keeping the previous snapshot", _directory);
+                return;
+            }
+
+            _current = snapshot;
+            _hasSynced = true;
+            _logger.LogInformation(
+                "Loaded manifests from {Directory}: {Ingresses} Ingress, {Classes} IngressClass, {Services} Service, {Slices} EndpointSlice, {Secrets} Secret",
+                _directory, snapshot.Ingresses.Count, snapshot.IngressClasses.Count, snapshot.Services.Count,
+                snapshot.EndpointSlices.Count, snapshot.Secrets.Count);
+
+            // Raised under the lock so observers see snapshots in version order even if reloads overlap.
+            Changed?.Invoke(this, snapshot);
+        }
+    }
+
+    private ResourceSnapshot ReadFolder()
+    {
+        var files = Directory.EnumerateFiles(_directory)
+            .Where(path => Path.GetFileName(path) is var name && !name.StartsWith('.') && ManifestParser.IsManifestFile(name))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        var ingresses = ImmutableSortedDictionary.CreateBuilder<string, Ingress>(StringComparer.Ordinal);
+        var classes = ImmutableSortedDictionary.CreateBuilder<string, IngressClass>(StringComparer.Ordinal);
+        var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
+        var slices = ImmutableSortedDictionary.CreateBuilder<string, EndpointSlice>(StringComparer.Ordinal);
+        var secrets = ImmutableSortedDictionary.CreateBuilder<string, Secret>(StringComparer.Ordinal);
+        var origins = new Dictionary<(string Kind, string Key), string>();
+
+        foreach (var path in files)
+        {
+            var fileName = Path.GetFileName(path);
+            string content;
+            try
+            {
+                content = File.ReadAllText(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Deleted between listing and reading, or not readable: skip it, the rest still loads.
+                _logger.LogWarning("Skipping manifest {File}: cannot read: {Reason}", path, ex.Message);
+                continue;
+            }
+
+            var result = ManifestParser.Parse(path, content);
+            foreach (var problem in result.Problems)
+            {
+                _logger.LogWarning("Skipping part of manifest {Problem}", problem.ToString());
+            }
+
+            foreach (var kind in result.IgnoredKinds)
+            {
+                _logger.LogDebug("Ignoring {Kind} in {File}: not a kind the controller uses", kind, fileName);
+            }
+
+            foreach (var obj in result.Objects)
+            {
+                var key = ResourceSnapshot.Key(obj.Metadata.Namespace, obj.Metadata.Name!);
+                var kind = obj.Kind ?? obj.GetType().Name;
+
+                // Like "kubectl apply -f DIR" (files in name order), a later definition replaces an earlier one.
+                if (origins.TryGetValue((kind, key), out var earlier))
+                {
+                    _logger.LogWarning("{Kind} {Key} is defined in both {Earlier} and {Later}; using {Later}",
+                        kind, key, earlier, fileName, fileName);
+                }
+
+                origins[(kind, key)] = fileName;
+                switch (obj)
+                {
+                    case Ingress ingress: ingresses[key] = ingress; break;
+                    case IngressClass ingressClass: classes[key] = ingressClass; break;
+                    case Service service: services[key] = service; break;
+                    case EndpointSlice slice: slices[key] = slice; break;
+                    case Secret secret: secrets[key] = secret; break;
+                }
+            }
+        }
+
+        return new ResourceSnapshot
+        {
+            Ingresses = ingresses.ToImmutable(),
+            IngressClasses = classes.ToImmutable(),
+            Services = services.ToImmutable(),
+            EndpointSlices = slices.ToImmutable(),
+            Secrets = secrets.ToImmutable(),
+            Version = Interlocked.Increment(ref _version),
+        };
+    }
+}

@@ -1,0 +1,114 @@
+using Gatehouse.Controller;
+using Gatehouse.Controller.Publishing;
+using Gatehouse.Controller.Translation;
+using Gatehouse.Model;
+
+namespace Gatehouse.Tests;
+
+public sealed class ConfigPublisherTests
+{
+    private static readonly ControllerOptions Options = new() { ManifestsDirectory = "/m", ChannelPath = "/c" };
+
+    private static GatehouseConfig Config(string host, params string[] endpoints) => IngressTranslator.Translate(Snapshots.FromYaml(
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: IngressClass
+        metadata: {name: gatehouse}
+        spec: {controller: gatehouse.io/ingress-controller}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {ports: [{port: 80}]}
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: web, labels: {kubernetes.io/service-name: web}}
+        addressType: IPv4
+        ports: [{port: 8080}]
+        endpoints:
+        """ + string.Concat(endpoints.Select(e => $"\n  - addresses: [{e}]")) + $$"""
+
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web}
+        spec:
+          ingressClassName: gatehouse
+          rules:
+            - host: {{host}}
+              http:
+                paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: web
+                        port: {number: 80}
+        """), Options).Config;
+
+    [Fact]
+    public void NothingIsPublishedBeforeSourcesSync()
+    {
+        var sink = new RecordingSink();
+        var publisher = new ConfigPublisher(sink);
+
+        Assert.Equal(PublishOutcome.NotSynced, publisher.Publish(Config("a.test", "10.0.0.1"), sourcesSynced: false));
+        Assert.Empty(sink.Published);
+        Assert.Null(publisher.LastPublished);
+    }
+
+    [Fact]
+    public void PublishesOnlyWhenTheContentChanges()
+    {
+        var sink = new RecordingSink();
+        var publisher = new ConfigPublisher(sink);
+
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("a.test", "10.0.0.1"), sourcesSynced: true));
+        Assert.Equal(1, publisher.LastPublished!.Generation);
+
+        // A fresh translation of the same objects: new instances, same content.
+        Assert.Equal(PublishOutcome.Unchanged, publisher.Publish(Config("a.test", "10.0.0.1"), sourcesSynced: true));
+        Assert.Single(sink.Published);
+
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("a.test", "10.0.0.1", "10.0.0.2"), sourcesSynced: true));
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("b.test", "10.0.0.1", "10.0.0.2"), sourcesSynced: true));
+        Assert.Equal(3, sink.Published.Count);
+        Assert.Equal(3, publisher.LastPublished.Generation);
+    }
+
+    [Fact]
+    public void FailedPublishIsRetriedByTheNextCall()
+    {
+        var sink = new RecordingSink { FailWith = new IOException("disk full") };
+        var publisher = new ConfigPublisher(sink);
+        var config = Config("a.test", "10.0.0.1");
+
+        Assert.Throws<IOException>(() => publisher.Publish(config, sourcesSynced: true));
+        sink.FailWith = null;
+
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(config, sourcesSynced: true));
+        Assert.Single(sink.Published);
+    }
+
+    [Fact]
+    public void ContentEqualityLooksIntoEveryCollection()
+    {
+        var config = Config("a.test", "10.0.0.1");
+
+        Assert.True(ConfigEquality.ContentEquals(config, config with { Generation = 7 }));
+        Assert.False(ConfigEquality.ContentEquals(config, config with { DefaultBackend = "x" }));
+        Assert.False(ConfigEquality.ContentEquals(config, config with
+        {
+            Backends = [config.Backends[0] with { Protocol = BackendProtocol.Grpc }],
+        }));
+        Assert.False(ConfigEquality.ContentEquals(config, config with
+        {
+            Hosts = [config.Hosts[0] with { Routes = [config.Hosts[0].Routes[0] with { Match = PathMatch.Exact }] }],
+        }));
+        Assert.False(ConfigEquality.ContentEquals(config, config with
+        {
+            Certificates = [new CertificateConfig { Name = "n/c", CertificatePem = "c", PrivateKeyPem = "k" }],
+        }));
+    }
+}

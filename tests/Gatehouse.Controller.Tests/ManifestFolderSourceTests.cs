@@ -1,0 +1,124 @@
+using System.Threading.Channels;
+using SysChannel = System.Threading.Channels.Channel;
+using Gatehouse.Controller.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Tests;
+
+public sealed class ManifestFolderSourceTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private const string ServiceA = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: a}
+        spec: {ports: [{port: 80}]}
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("gatehouse-manifests-").FullName;
+    private readonly TestLogger<ManifestFolderSource> _logger = new();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private ManifestFolderSource CreateSource(TimeSpan debounce, Channel<ResourceSnapshot> changes)
+    {
+        var source = new ManifestFolderSource(_directory, debounce, _logger);
+        source.Changed += (_, snapshot) => changes.Writer.TryWrite(snapshot);
+        return source;
+    }
+
+    private void Write(string name, string content) => File.WriteAllText(Path.Combine(_directory, name), content);
+
+    [Fact]
+    public async Task FirstReadLoadsGoodFilesAndLogsTheBadOneByName()
+    {
+        Write("a.yaml", ServiceA);
+        Write("b.json", """{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "b", "namespace": "x"}}""");
+        Write("broken.yml", "kind: [unterminated\n");
+        Write("notes.txt", "kind: Service");
+        Write(".hidden.yaml", ServiceA.Replace("name: a", "name: hidden", StringComparison.Ordinal));
+        Directory.CreateDirectory(Path.Combine(_directory, "sub"));
+        File.WriteAllText(Path.Combine(_directory, "sub", "c.yaml"), ServiceA.Replace("name: a", "name: c", StringComparison.Ordinal));
+
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(50), changes);
+        Assert.False(source.HasSynced);
+
+        await source.StartAsync(CancellationToken.None);
+
+        Assert.True(source.HasSynced);
+        Assert.Equal(["default/a", "x/b"], source.Current.Services.Keys);
+        var initial = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.Same(source.Current, initial);
+        Assert.Contains(_logger.At(LogLevel.Warning), m => m.Contains("broken.yml", StringComparison.Ordinal) && m.Contains("syntax error", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BurstOfEditsBecomesOneSnapshot()
+    {
+        Write("a.yaml", ServiceA);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        var debounce = TimeSpan.FromMilliseconds(300);
+        using var source = CreateSource(debounce, changes);
+        await source.StartAsync(CancellationToken.None);
+        var initial = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        for (var i = 1; i <= 5; i++)
+        {
+            Write("a.yaml", ServiceA.Replace("port: 80", $"port: {80 + i}", StringComparison.Ordinal));
+            Write($"extra{i}.yaml", ServiceA.Replace("name: a", $"name: extra{i}", StringComparison.Ordinal));
+        }
+
+        var next = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(next.Version > initial.Version);
+        Assert.Equal(85, next.Services["default/a"].Spec!.Ports![0].Port);
+        Assert.Equal(6, next.Services.Count);
+
+        // Proving a negative needs a bounded wait: several debounce periods with no second snapshot.
+        var extra = changes.Reader.WaitToReadAsync().AsTask();
+        Assert.NotSame(extra, await Task.WhenAny(extra, Task.Delay(debounce * 3)));
+    }
+
+    [Fact]
+    public async Task FileReplacedByRenameIsPickedUp()
+    {
+        Write("a.yaml", ServiceA);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(50), changes);
+        await source.StartAsync(CancellationToken.None);
+        await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        // What vim/VS Code/kubectl-style writers do: write a temp file, then rename it over the original.
+        var temp = Path.Combine(_directory, "a.yaml.tmp~");
+        File.WriteAllText(temp, ServiceA.Replace("port: 80", "port: 443", StringComparison.Ordinal));
+        File.Move(temp, Path.Combine(_directory, "a.yaml"), overwrite: true);
+
+        var next = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(443, next.Services["default/a"].Spec!.Ports![0].Port);
+    }
+
+    [Fact]
+    public async Task DeletedFileDisappearsFromTheSnapshot()
+    {
+        Write("a.yaml", ServiceA);
+        Write("b.yaml", ServiceA.Replace("name: a", "name: b", StringComparison.Ordinal));
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(50), changes);
+        await source.StartAsync(CancellationToken.None);
+        await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        File.Delete(Path.Combine(_directory, "b.yaml"));
+
+        var next = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(["default/a"], next.Services.Keys);
+    }
+
+    [Fact]
+    public async Task MissingDirectoryFailsToStart()
+    {
+        using var source = new ManifestFolderSource(Path.Combine(_directory, "nope"), TimeSpan.Zero, _logger);
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => source.StartAsync(CancellationToken.None));
+        Assert.False(source.HasSynced);
+    }
+}
