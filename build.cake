@@ -130,9 +130,11 @@ Task("Run")
 
         Information("");
         Information("Gatehouse is running. Try:");
-        Information("  curl -s http://127.0.0.1:8080/ -H 'Host: demo.localtest.me'");
-        Information("  curl -s http://127.0.0.1:8080/api/v1/items -H 'Host: api.localtest.me'");
-        Information("  curl -s http://127.0.0.1:8080/anything -H 'Host: unknown.example'");
+        Information("  curl -s http://127.0.0.1:8080/ -H 'Host: demo.localtest.me'            # echo-a");
+        Information("  curl -s http://127.0.0.1:8080/b/x -H 'Host: demo.localtest.me'         # echo-b");
+        Information("  curl -s http://127.0.0.1:8080/v1/users -H 'Host: api.localtest.me'     # echo-b");
+        Information("  curl -s http://127.0.0.1:8080/status -H 'Host: api.localtest.me'       # echo-a (Exact)");
+        Information("  curl -s http://127.0.0.1:8080/ -H 'Host: other.example'                # echo-a (defaultBackend)");
         Information("  curl -s http://127.0.0.1:9090/config        # proxy: generation and counts");
         Information("  curl -s http://127.0.0.1:10254/config       # controller: what it published");
         Information($"  artifacts/bin/gatehouse-dump {channel}");
