@@ -73,12 +73,14 @@ public sealed class ControllerLoop : BackgroundService
             {
                 _wakeUp.Reader.TryRead(out _);
 
-                // Quiet period: keep waiting while notifications keep coming.
+                // Quiet period: keep waiting while notifications keep coming, but not forever: a
+                // source that changes without pause must still be published.
+                var deferrals = 0;
                 do
                 {
                     await Task.Delay(_options.Debounce, _time, stoppingToken).ConfigureAwait(false);
                 }
-                while (_wakeUp.Reader.TryRead(out _));
+                while (_wakeUp.Reader.TryRead(out _) && ++deferrals < Sources.ManifestFolderSource.MaxDeferrals);
 
                 if (!RunOnce())
                 {

@@ -22,6 +22,10 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     private volatile bool _hasSynced;
     private volatile bool _disposed;
     private long _version;
+    private long _pendingSince;
+
+    /// <summary>How many debounce periods a stream of events may defer a reload.</summary>
+    internal const int MaxDeferrals = 10;
 
     public ManifestFolderSource(string directory, TimeSpan debounce, ILogger<ManifestFolderSource> logger)
     {
@@ -116,8 +120,14 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
 
         try
         {
-            // Every event pushes the deadline out again: the reload runs after a quiet period.
-            _debounceTimer.Change(_debounce, Timeout.InfiniteTimeSpan);
+            // Every event pushes the deadline out again, so the reload runs after a quiet period; but
+            // a folder that never goes quiet (a tool rewriting files in a loop) must still be read, so
+            // a reload is never deferred longer than MaxDeferrals debounce periods.
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            Interlocked.CompareExchange(ref _pendingSince, now, 0);
+            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _pendingSince), now);
+            var remaining = (_debounce * MaxDeferrals) - waited;
+            _debounceTimer.Change(remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_debounce.Ticks, remaining.Ticks)), Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
@@ -131,6 +141,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         {
             return;
         }
+
+        Interlocked.Exchange(ref _pendingSince, 0);
 
         ResourceSnapshot snapshot;
         lock (_reloadLock)

@@ -81,6 +81,35 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task EditsThatNeverPauseStillProduceASnapshot()
+    {
+        Write("a.yaml", ServiceA);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        var debounce = TimeSpan.FromMilliseconds(50);
+        using var source = CreateSource(debounce, changes);
+        await source.StartAsync(CancellationToken.None);
+        await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        // A writer that never leaves the folder quiet for a whole debounce period, for far longer
+        // than the deferral cap (10 periods).
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < 400 && !stop.IsCancellationRequested; i++)
+            {
+                Write("a.yaml", ServiceA.Replace("port: 80", $"port: {1000 + i}", StringComparison.Ordinal));
+                await Task.Delay(debounce / 5);
+            }
+        });
+
+        var next = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.False(writer.IsCompleted, "the snapshot only came once the writer stopped");
+        Assert.True(next.Services["default/a"].Spec!.Ports![0].Port >= 1000);
+        await stop.CancelAsync();
+        await writer;
+    }
+
+    [Fact]
     public async Task FileReplacedByRenameIsPickedUp()
     {
         Write("a.yaml", ServiceA);
