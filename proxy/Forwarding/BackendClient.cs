@@ -14,6 +14,7 @@ internal sealed class BackendClient : IDisposable
     private int _leases;
     private int _disposed;
     private volatile bool _retired;
+    private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public BackendClient(string name, BackendProtocol protocol, ForwarderOptions options)
     {
@@ -47,6 +48,9 @@ internal sealed class BackendClient : IDisposable
 
     public int ActiveLeases => Volatile.Read(ref _leases);
 
+    /// <summary>Completes when the client has been disposed (observability for retirement).</summary>
+    public Task Disposal => _disposal.Task;
+
     public void Acquire() => Interlocked.Increment(ref _leases);
 
     public void Release() => Interlocked.Decrement(ref _leases);
@@ -59,6 +63,7 @@ internal sealed class BackendClient : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             Invoker.Dispose();
+            _disposal.TrySetResult();
         }
     }
 
