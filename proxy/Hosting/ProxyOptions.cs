@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gatehouse.Proxy.Hosting;
 
@@ -9,6 +10,12 @@ public sealed record ProxyOptions
     public string? ChannelPath { get; init; }
 
     public IPAddress Address { get; init; } = IPAddress.Any;
+
+    /// <summary>
+    /// Protocols on the traffic listener. Kestrel serves HTTP/2 on a cleartext Http1AndHttp2 endpoint only
+    /// after TLS ALPN, so prior-knowledge h2c (cleartext gRPC clients) needs Http2 alone; not a CLI flag yet.
+    /// </summary>
+    public HttpProtocols TrafficProtocols { get; init; } = HttpProtocols.Http1AndHttp2;
 
     /// <summary>Traffic port; 0 picks a free one (see <see cref="ProxyServer.HttpPort"/>).</summary>
     public int HttpPort { get; init; } = 8080;

@@ -95,7 +95,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
         var proxyHandler = new ProxyRequestHandler(State, forwarder);
-        _traffic = BuildApp(_options.Address, _options.HttpPort, HttpProtocols.Http1AndHttp2, isTraffic: true);
+        _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
 
         var adminHandler = new AdminRequestHandler(State);

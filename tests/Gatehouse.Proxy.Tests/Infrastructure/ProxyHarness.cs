@@ -1,6 +1,7 @@
 using System.Net;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gatehouse.Tests.Infrastructure;
 
@@ -26,18 +27,22 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public Uri BaseAddress => Client.BaseAddress!;
 
-    public static ProxyOptions LocalOptions(TimeSpan? upstreamTimeout = null) => new()
+    public static ProxyOptions LocalOptions(TimeSpan? upstreamTimeout = null, HttpProtocols protocols = HttpProtocols.Http1AndHttp2) => new()
     {
         Address = IPAddress.Loopback,
         HttpPort = 0,
         AdminPort = 0,
         UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(30),
         ShutdownTimeout = TimeSpan.FromSeconds(5),
+        TrafficProtocols = protocols,
     };
 
-    public static async Task<ProxyHarness> StartAsync(GatehouseConfig? config = null, TimeSpan? upstreamTimeout = null)
+    public static async Task<ProxyHarness> StartAsync(
+        GatehouseConfig? config = null,
+        TimeSpan? upstreamTimeout = null,
+        HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
     {
-        var server = new ProxyServer(LocalOptions(upstreamTimeout), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var server = new ProxyServer(LocalOptions(upstreamTimeout, protocols), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await server.StartAsync();
         if (config is not null)
         {
