@@ -30,12 +30,16 @@ internal sealed partial class BackendRegistry : IDisposable
 
     private int _disposedClients;
 
-    /// <summary>Builds the backends of <paramref name="config"/>, including empty placeholders for names
-    /// that routes reference but the config does not define (they answer 503).</summary>
-    public Dictionary<string, Backend> Compile(GatehouseConfig config)
+    /// <summary>
+    /// Builds the backends of <paramref name="config"/>, including empty placeholders for names that
+    /// routes reference but the config does not define (they answer 503). Nothing changes until
+    /// <see cref="Commit"/>: if the route table cannot be built, <see cref="Abandon"/> drops the new
+    /// clients and the serving generation keeps its own.
+    /// </summary>
+    public CompiledBackends Compile(GatehouseConfig config)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var next = new Dictionary<string, (BackendClient, RoundRobin)>(StringComparer.Ordinal);
+        var next = new Dictionary<string, (BackendClient Client, RoundRobin Cursor)>(StringComparer.Ordinal);
         var backends = new Dictionary<string, Backend>(StringComparer.Ordinal);
 
         foreach (var backend in config.Backends)
@@ -56,16 +60,7 @@ internal sealed partial class BackendRegistry : IDisposable
             AddMissing(defaultBackend);
         }
 
-        foreach (var (name, entry) in _live)
-        {
-            if (!next.TryGetValue(name, out var kept) || !ReferenceEquals(kept.Item1, entry.Client))
-            {
-                Retire(entry.Client);
-            }
-        }
-
-        _live = next;
-        return backends;
+        return new CompiledBackends(backends, next);
 
         void AddMissing(string name)
         {
@@ -94,6 +89,32 @@ internal sealed partial class BackendRegistry : IDisposable
 
             next[backend.Name] = entry;
             backends[backend.Name] = new Backend(backend, entry.Item1, entry.Item2);
+        }
+    }
+
+    /// <summary>Makes <paramref name="compiled"/> the live set; clients it no longer uses are retired.</summary>
+    public void Commit(CompiledBackends compiled)
+    {
+        foreach (var (name, entry) in _live)
+        {
+            if (!compiled.Clients.TryGetValue(name, out var kept) || !ReferenceEquals(kept.Client, entry.Client))
+            {
+                Retire(entry.Client);
+            }
+        }
+
+        _live = compiled.Clients;
+    }
+
+    /// <summary>Disposes the clients <paramref name="compiled"/> created that the live set does not share.</summary>
+    public void Abandon(CompiledBackends compiled)
+    {
+        foreach (var (name, entry) in compiled.Clients)
+        {
+            if (!_live.TryGetValue(name, out var live) || !ReferenceEquals(live.Client, entry.Client))
+            {
+                entry.Client.Dispose();
+            }
         }
     }
 
@@ -132,6 +153,16 @@ internal sealed partial class BackendRegistry : IDisposable
         }
 
         _live.Clear();
+    }
+
+    /// <summary>The outcome of <see cref="Compile"/>, to be committed or abandoned.</summary>
+    internal sealed class CompiledBackends(
+        Dictionary<string, Backend> backends,
+        Dictionary<string, (BackendClient Client, RoundRobin Cursor)> clients)
+    {
+        public Dictionary<string, Backend> Backends { get; } = backends;
+
+        public Dictionary<string, (BackendClient Client, RoundRobin Cursor)> Clients { get; } = clients;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Backend {Backend} removed; its connection pool will be disposed when idle")]

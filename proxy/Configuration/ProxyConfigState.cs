@@ -46,15 +46,26 @@ internal sealed class ProxyConfigState : IDisposable
         lock (_applyLock)
         {
             // Serialized so backend client reuse is computed against exactly the previous generation.
-            var backends = _registry.Compile(config);
-            var info = new RouteTableInfo(
-                generation ?? config.Generation,
-                instanceId,
-                config.Schema,
-                writtenAt,
-                TimeProvider.GetUtcNow());
-            table = new RouteTable(config, backends, info);
+            var compiled = _registry.Compile(config);
+            try
+            {
+                var info = new RouteTableInfo(
+                    generation ?? config.Generation,
+                    instanceId,
+                    config.Schema,
+                    writtenAt,
+                    TimeProvider.GetUtcNow());
+                table = new RouteTable(config, compiled.Backends, info);
+            }
+            catch
+            {
+                // The serving table keeps its clients; only the ones made for this attempt go.
+                _registry.Abandon(compiled);
+                throw;
+            }
+
             _current = table;
+            _registry.Commit(compiled);
         }
 
         TableChanged?.Invoke(table);

@@ -12,10 +12,12 @@ public sealed record ProxyOptions
     public IPAddress Address { get; init; } = IPAddress.Any;
 
     /// <summary>
-    /// Protocols on the traffic listener. Kestrel serves HTTP/2 on a cleartext Http1AndHttp2 endpoint only
-    /// after TLS ALPN, so prior-knowledge h2c (cleartext gRPC clients) needs Http2 alone; not a CLI flag yet.
+    /// Protocols on the (cleartext) traffic listener. Kestrel negotiates HTTP/2 on an Http1AndHttp2
+    /// endpoint only through TLS ALPN, so without TLS that setting is HTTP/1.1 plus a startup warning;
+    /// prior-knowledge h2c (cleartext gRPC clients) needs Http2 alone. The TLS feature should switch
+    /// its listener to Http1AndHttp2. Not a CLI flag yet.
     /// </summary>
-    public HttpProtocols TrafficProtocols { get; init; } = HttpProtocols.Http1AndHttp2;
+    public HttpProtocols TrafficProtocols { get; init; } = HttpProtocols.Http1;
 
     /// <summary>Traffic port; 0 picks a free one (see <see cref="ProxyServer.HttpPort"/>).</summary>
     public int HttpPort { get; init; } = 8080;

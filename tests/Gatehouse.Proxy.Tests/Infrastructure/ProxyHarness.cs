@@ -27,7 +27,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public Uri BaseAddress => Client.BaseAddress!;
 
-    public static ProxyOptions LocalOptions(TimeSpan? upstreamTimeout = null, HttpProtocols protocols = HttpProtocols.Http1AndHttp2) => new()
+    public static ProxyOptions LocalOptions(TimeSpan? upstreamTimeout = null, HttpProtocols protocols = HttpProtocols.Http1) => new()
     {
         Address = IPAddress.Loopback,
         HttpPort = 0,
@@ -40,7 +40,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public static async Task<ProxyHarness> StartAsync(
         GatehouseConfig? config = null,
         TimeSpan? upstreamTimeout = null,
-        HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
+        HttpProtocols protocols = HttpProtocols.Http1)
     {
         var server = new ProxyServer(LocalOptions(upstreamTimeout, protocols), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await server.StartAsync();
