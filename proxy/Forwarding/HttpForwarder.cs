@@ -59,17 +59,19 @@ internal sealed partial class HttpForwarder : IHttpForwarder
 
             using (response)
             {
-                // Headers arrived: the timeout guarded the backend's think time. Body streaming and
-                // tunnels may legitimately last longer, so only the client's abort cancels them now.
-                activity.CancelAfter(Timeout.InfiniteTimeSpan);
-
                 if (isUpgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
                 {
+                    // A tunnel may sit idle for as long as its peers like; only the client's abort
+                    // or either side closing ends it.
+                    activity.CancelAfter(Timeout.InfiniteTimeSpan);
                     return await TunnelAsync(context, upgradeFeature!, response, activity.Token).ConfigureAwait(false);
                 }
 
+                // From here the upstream timeout bounds the wait between body chunks (like nginx's
+                // proxy_read_timeout), so a backend stalling mid-body cannot hold the client forever.
+                activity.CancelAfter(_options.UpstreamTimeout);
                 CopyResponseHeaders(context, response);
-                return await CopyResponseBodyAsync(context, response, activity.Token).ConfigureAwait(false);
+                return await CopyResponseBodyAsync(context, response, activity).ConfigureAwait(false);
             }
         }
         finally
@@ -275,14 +277,15 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         return new StringValues(array);
     }
 
-    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationTokenSource activity)
     {
+        var cancellationToken = activity.Token;
         try
         {
             var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (source.ConfigureAwait(false))
             {
-                await StreamCopier.CopyAsync(source, context.Response.Body, cancellationToken).ConfigureAwait(false);
+                await StreamCopier.CopyAsync(source, context.Response.Body, cancellationToken, activity, _options.UpstreamTimeout).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException or ObjectDisposedException)

@@ -11,7 +11,14 @@ internal static class StreamCopier
 {
     internal const int BufferSize = 64 * 1024;
 
-    public static async ValueTask<long> CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken)
+    /// <param name="activity">When given, its deadline is pushed back by <paramref name="idleTimeout"/> after
+    /// every read, turning it into an idle timeout between chunks; its token must be <paramref name="cancellationToken"/>.</param>
+    public static async ValueTask<long> CopyAsync(
+        Stream source,
+        Stream destination,
+        CancellationToken cancellationToken,
+        CancellationTokenSource? activity = null,
+        TimeSpan idleTimeout = default)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         long total = 0;
@@ -34,6 +41,7 @@ internal static class StreamCopier
                     break;
                 }
 
+                activity?.CancelAfter(idleTimeout);
                 await destination.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
                 total += count;
                 pendingFlush = true;

@@ -461,6 +461,56 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task BackendStallingMidBodyIsCutOffAfterTheUpstreamTimeout()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            await context.Response.WriteAsync("partial|");
+            await context.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(context.RequestAborted);
+        });
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("stall", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(300));
+
+        using var response = await proxy.Client.GetAsync("/", HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var first = await ReadUntilAsync(body, "partial|");
+
+        // The proxy resets the client connection instead of ending the body as if it were complete.
+        // (IOException, not the TimeoutException of WaitAsync, which is what a hang would produce.)
+        await Assert.ThrowsAnyAsync<IOException>(() => new StreamReader(body).ReadToEndAsync().WaitAsync(Patience));
+        release.SetResult();
+        Assert.Equal("partial|", first);
+    }
+
+    [Fact]
+    public async Task IdleWebSocketOutlivesTheUpstreamTimeout()
+    {
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[256];
+            var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+            await socket.SendAsync(buffer.AsMemory(0, result.Count), WebSocketMessageType.Text, true, CancellationToken.None);
+            await socket.ReceiveAsync(buffer, CancellationToken.None);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }, webSockets: true);
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("ws", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(200));
+
+        using var client = new ClientWebSocket();
+        using var timeout = new CancellationTokenSource(Patience);
+        await client.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Server.HttpPort}/"), timeout.Token);
+
+        // Stay idle for several upstream timeouts: the tunnel must not be cut.
+        await Task.Delay(TimeSpan.FromMilliseconds(800), timeout.Token);
+        await client.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
+        var echoed = await ReceiveTextAsync(client, timeout.Token);
+        await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+
+        Assert.Equal("ping", echoed);
+    }
+
+    [Fact]
     public async Task RoundRobinAlternatesBetweenEndpoints()
     {
         await using var a = await TestBackend.StartTextAsync("a");
