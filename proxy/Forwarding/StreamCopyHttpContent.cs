@@ -74,7 +74,16 @@ internal sealed class StreamCopyHttpContent : HttpContent
                     break;
                 }
 
-                _activity.CancelAfter(_activityTimeout);
+                try
+                {
+                    _activity.CancelAfter(_activityTimeout);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The exchange already completed (e.g. the backend answered early while an
+                    // HTTP/2 request body was still streaming); the handler's token governs now.
+                }
+
                 await stream.WriteAsync(buffer.AsMemory(0, count), token).ConfigureAwait(false);
                 pendingFlush = true;
             }
