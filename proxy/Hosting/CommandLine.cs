@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Net;
+
+namespace Gatehouse.Proxy.Hosting;
+
+/// <summary>Hand-written parser for the proxy's flags. The flag names are a contract with the chart.</summary>
+internal static class CommandLine
+{
+    public const string Usage = """
+        Usage: gatehouse-proxy --channel PATH [options]
+
+        Options:
+          --channel PATH            config channel file written by the controller (required)
+          --address ADDR            traffic listen address (default 0.0.0.0)
+          --http-port N             traffic port (default 8080)
+          --admin-address ADDR      admin listen address (default: --address)
+          --admin-port N            admin port for /healthz, /readyz, /config (default 9090)
+          --poll-interval-ms N      channel poll interval in milliseconds (default 50)
+          --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
+          -h, --help                show this help
+        """;
+
+    /// <summary>Parses <paramref name="args"/>. Returns null options with <paramref name="error"/>
+    /// set on a usage error, or with both null when help was requested.</summary>
+    public static ProxyOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        error = null;
+        var options = new ProxyOptions();
+        string? channel = null;
+        IPAddress? adminAddress = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-h" or "--help")
+            {
+                return null;
+            }
+
+            // Accept both "--flag value" and "--flag=value".
+            string name = arg;
+            string? value = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+
+            if (name is not ("--channel" or "--address" or "--http-port" or "--admin-address" or "--admin-port"
+                or "--poll-interval-ms" or "--upstream-timeout"))
+            {
+                error = $"unknown argument '{arg}'";
+                return null;
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"{name} requires a value";
+                    return null;
+                }
+
+                value = args[++i];
+            }
+
+            switch (name)
+            {
+                case "--channel":
+                    if (value.Length == 0)
+                    {
+                        error = "--channel must not be empty";
+                        return null;
+                    }
+
+                    channel = value;
+                    break;
+                case "--address":
+                    if (!IPAddress.TryParse(value, out var address))
+                    {
+                        error = $"--address: '{value}' is not an IP address";
+                        return null;
+                    }
+
+                    options = options with { Address = address };
+                    break;
+                case "--admin-address":
+                    if (!IPAddress.TryParse(value, out adminAddress))
+                    {
+                        error = $"--admin-address: '{value}' is not an IP address";
+                        return null;
+                    }
+
+                    break;
+                case "--http-port":
+                    if (!TryPort(value, out var httpPort))
+                    {
+                        error = $"--http-port: '{value}' is not a port (0-65535)";
+                        return null;
+                    }
+
+                    options = options with { HttpPort = httpPort };
+                    break;
+                case "--admin-port":
+                    if (!TryPort(value, out var adminPort))
+                    {
+                        error = $"--admin-port: '{value}' is not a port (0-65535)";
+                        return null;
+                    }
+
+                    options = options with { AdminPort = adminPort };
+                    break;
+                case "--poll-interval-ms":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var pollMs) || pollMs < 1)
+                    {
+                        error = $"--poll-interval-ms: '{value}' is not a positive integer";
+                        return null;
+                    }
+
+                    options = options with { PollInterval = TimeSpan.FromMilliseconds(pollMs) };
+                    break;
+                case "--upstream-timeout":
+                    if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+                        || seconds <= 0 || seconds > int.MaxValue / 1000)
+                    {
+                        error = $"--upstream-timeout: '{value}' is not a positive number of seconds";
+                        return null;
+                    }
+
+                    options = options with { UpstreamTimeout = TimeSpan.FromSeconds(seconds) };
+                    break;
+            }
+        }
+
+        if (channel is null)
+        {
+            error = "--channel is required";
+            return null;
+        }
+
+        if (options.HttpPort != 0 && options.HttpPort == options.AdminPort
+            && (adminAddress ?? options.Address).Equals(options.Address))
+        {
+            error = "--http-port and --admin-port must differ: traffic and admin never share a listener";
+            return null;
+        }
+
+        return options with { ChannelPath = channel, AdminAddress = adminAddress };
+    }
+
+    private static bool TryPort(string value, out int port)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
+}

@@ -1,0 +1,215 @@
+using System.Net;
+using Gatehouse.Model;
+using Gatehouse.Proxy.Admin;
+using Gatehouse.Proxy.Configuration;
+using Gatehouse.Proxy.Forwarding;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Proxy.Hosting;
+
+/// <summary>
+/// The whole data plane in one object: traffic listener, admin listener (a separate Kestrel server,
+/// so the two never share a listener), route table state and, with a channel path, the watcher.
+/// Used by Program and started in-process by tests (port 0, configs fed via <see cref="ApplyConfig"/>).
+/// </summary>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly ProxyOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly bool _ownsLoggerFactory;
+    private readonly IConfigBlobSource? _blobSource;
+    private readonly Func<byte[], GatehouseConfig>? _decode;
+    private WebApplication? _traffic;
+    private WebApplication? _admin;
+    private ChannelConfigWatcher? _watcher;
+    private int _stopped;
+
+    public ProxyServer(ProxyOptions options, ILoggerFactory? loggerFactory = null)
+        : this(options, loggerFactory, options.ChannelPath is { } path ? new ChannelBlobSource(path) : null, null)
+    {
+    }
+
+    internal ProxyServer(ProxyOptions options, ILoggerFactory? loggerFactory, IConfigBlobSource? blobSource, Func<byte[], GatehouseConfig>? decode)
+    {
+        _options = options;
+        _ownsLoggerFactory = loggerFactory is null;
+        _loggerFactory = loggerFactory ?? LoggerFactory.Create(static b => b.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        }).SetMinimumLevel(LogLevel.Information)
+          .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+          .AddFilter("System.Net.Http", LogLevel.Warning));
+        _blobSource = blobSource;
+        _decode = decode;
+        ForwarderOptions = new ForwarderOptions
+        {
+            UpstreamTimeout = options.UpstreamTimeout,
+            ConnectTimeout = options.ConnectTimeout,
+            RetiredClientGracePeriod = options.RetiredBackendGracePeriod,
+        };
+        State = new ProxyConfigState(ForwarderOptions, _loggerFactory.CreateLogger("Gatehouse.Proxy.Configuration"));
+    }
+
+    internal ForwarderOptions ForwarderOptions { get; }
+
+    internal ProxyConfigState State { get; }
+
+    internal ChannelConfigWatcher? Watcher => _watcher;
+
+    /// <summary>The bound traffic port (meaningful after <see cref="StartAsync"/>).</summary>
+    public int HttpPort { get; private set; }
+
+    /// <summary>The bound admin port (meaningful after <see cref="StartAsync"/>).</summary>
+    public int AdminPort { get; private set; }
+
+    public bool IsReady => State.IsReady;
+
+    /// <summary>Compiles and publishes <paramref name="config"/> immediately, bypassing the channel.</summary>
+    /// <returns>The generation now serving.</returns>
+    public long ApplyConfig(GatehouseConfig config) => State.Apply(config).Generation;
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_blobSource is not null)
+        {
+            _watcher = new ChannelConfigWatcher(
+                _blobSource,
+                State,
+                _options.PollInterval,
+                _loggerFactory.CreateLogger<ChannelConfigWatcher>(),
+                _decode);
+
+            // Load whatever is already published before listening, so a proxy started on an
+            // existing channel file serves its first request instead of answering 503.
+            _watcher.PollOnce();
+        }
+
+        var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        var proxyHandler = new ProxyRequestHandler(State, forwarder);
+        _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
+        _traffic.Run(proxyHandler.InvokeAsync);
+
+        var adminHandler = new AdminRequestHandler(State);
+        _admin = BuildApp(_options.AdminAddress ?? _options.Address, _options.AdminPort, HttpProtocols.Http1, isTraffic: false);
+        _admin.Run(adminHandler.InvokeAsync);
+
+        await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
+        HttpPort = BoundPort(_traffic);
+        AdminPort = BoundPort(_admin);
+        _watcher?.Start();
+    }
+
+    /// <summary>Stops accepting, drains in-flight requests (up to the shutdown timeout), stops the watcher.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        if (_traffic is not null)
+        {
+            await _traffic.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _watcher?.Dispose();
+        if (_watcher is null)
+        {
+            _blobSource?.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_traffic is not null)
+        {
+            await _traffic.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_admin is not null)
+        {
+            await _admin.DisposeAsync().ConfigureAwait(false);
+        }
+
+        State.Dispose();
+        if (_ownsLoggerFactory)
+        {
+            _loggerFactory.Dispose();
+        }
+    }
+
+    private WebApplication BuildApp(IPAddress address, int port, HttpProtocols protocols, bool isTraffic)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ApplicationName = "gatehouse-proxy",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // One logger factory for both servers, the watcher and the forwarder.
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(_loggerFactory);
+
+        // Signals are handled once by the process (Program), not by each host.
+        builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (isTraffic)
+            {
+                // Bodies are streamed, never buffered, so the proxy imposes no size limit of its own.
+                kestrel.Limits.MaxRequestBodySize = null;
+                kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+                kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(75);
+                kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+                kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
+            }
+            else
+            {
+                kestrel.Limits.MaxRequestBodySize = 4096;
+                kestrel.Limits.MaxConcurrentConnections = 64;
+            }
+
+            kestrel.Listen(address, port, listen => listen.Protocols = protocols);
+        });
+
+        return builder.Build();
+    }
+
+    private static int BoundPort(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        foreach (var address in addresses)
+        {
+            return new Uri(address).Port;
+        }
+
+        throw new InvalidOperationException("The server did not report a bound address.");
+    }
+
+    /// <summary>Keeps the generic host from installing its own SIGTERM/SIGINT handling.</summary>
+    private sealed class NoopHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Gatehouse.Proxy.Hosting;
+
+namespace Gatehouse.Tests.Hosting;
+
+public sealed class CommandLineTests
+{
+    [Fact]
+    public void DefaultsNeedOnlyTheChannel()
+    {
+        var options = CommandLine.Parse(["--channel", "/var/run/gatehouse/config.bin"], out var error);
+
+        Assert.Null(error);
+        Assert.NotNull(options);
+        Assert.Equal("/var/run/gatehouse/config.bin", options.ChannelPath);
+        Assert.Equal(IPAddress.Any, options.Address);
+        Assert.Equal(8080, options.HttpPort);
+        Assert.Null(options.AdminAddress);
+        Assert.Equal(9090, options.AdminPort);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.UpstreamTimeout);
+    }
+
+    [Fact]
+    public void AllFlags()
+    {
+        var options = CommandLine.Parse(
+            ["--channel", "/c", "--address", "127.0.0.1", "--http-port", "18080", "--admin-address=::1", "--admin-port", "19090",
+             "--poll-interval-ms", "20", "--upstream-timeout", "2.5"],
+            out var error);
+
+        Assert.Null(error);
+        Assert.Equal(IPAddress.Loopback, options!.Address);
+        Assert.Equal(18080, options.HttpPort);
+        Assert.Equal(IPAddress.IPv6Loopback, options.AdminAddress);
+        Assert.Equal(19090, options.AdminPort);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), options.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), options.UpstreamTimeout);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "--channel is required")]
+    [InlineData(new[] { "--channel" }, "requires a value")]
+    [InlineData(new[] { "--channel", "/c", "--bogus" }, "unknown argument")]
+    [InlineData(new[] { "--channel", "/c", "--http-port", "70000" }, "--http-port")]
+    [InlineData(new[] { "--channel", "/c", "--address", "localhost" }, "--address")]
+    [InlineData(new[] { "--channel", "/c", "--poll-interval-ms", "0" }, "--poll-interval-ms")]
+    [InlineData(new[] { "--channel", "/c", "--upstream-timeout", "-1" }, "--upstream-timeout")]
+    [InlineData(new[] { "--channel", "/c", "--http-port", "9000", "--admin-port", "9000" }, "must differ")]
+    public void UsageErrors(string[] args, string expected)
+    {
+        var options = CommandLine.Parse(args, out var error);
+
+        Assert.Null(options);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public void HelpIsNotAnError(string flag)
+    {
+        var options = CommandLine.Parse(["--channel", "/c", flag], out var error);
+
+        Assert.Null(options);
+        Assert.Null(error);
+    }
+}
