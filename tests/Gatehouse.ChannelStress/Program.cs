@@ -3,7 +3,7 @@ using Gatehouse.Channel;
 using Gatehouse.ChannelStress;
 using Gatehouse.Model;
 
-// gatehouse-channel-stress write PATH --count N
+// gatehouse-channel-stress write PATH (--count N | --until-generation N)
 // gatehouse-channel-stress read PATH --until-generation N [--timeout-seconds S]
 if (args.Length != 4 && args.Length != 6)
 {
@@ -13,14 +13,15 @@ if (args.Length != 4 && args.Length != 6)
 var path = args[1];
 switch (args[0])
 {
-    case "write" when args[2] == "--count" && long.TryParse(args[3], out var count) && count > 0:
+    case "write" when args[2] is "--count" or "--until-generation" && long.TryParse(args[3], out var number) && number > 0:
     {
         var stopwatch = Stopwatch.StartNew();
         using var writer = ConfigChannelWriter.Open(path);
         var first = writer.Generation + 1;
-        for (var generation = first; generation < first + count; generation++)
+        var last = args[2] == "--count" ? first + number - 1 : number;
+        for (var generation = first; generation <= last; generation++)
         {
-            var published = writer.Publish(StressPayload.Create(generation, first + count), SchemaVersion.Current);
+            var published = writer.Publish(StressPayload.Create(generation), SchemaVersion.Current);
             if (published != generation)
             {
                 Console.Error.WriteLine($"writer: expected to publish {generation}, got {published}");
@@ -28,7 +29,7 @@ switch (args[0])
             }
         }
 
-        Console.WriteLine($"writer: published {count} generations ({first}..{writer.Generation}) of instance {writer.InstanceId} in {stopwatch.ElapsedMilliseconds} ms");
+        Console.WriteLine($"writer: published generations {first}..{writer.Generation} of instance {writer.InstanceId} in {stopwatch.ElapsedMilliseconds} ms");
         return 0;
     }
 
@@ -113,7 +114,7 @@ static int Read(string path, long until, TimeSpan timeout)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: gatehouse-channel-stress write PATH --count N");
+    Console.Error.WriteLine("usage: gatehouse-channel-stress write PATH (--count N | --until-generation N)");
     Console.Error.WriteLine("       gatehouse-channel-stress read PATH --until-generation N [--timeout-seconds S]");
     return 2;
 }

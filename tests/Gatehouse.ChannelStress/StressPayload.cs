@@ -11,21 +11,23 @@ internal static class StressPayload
 {
     private const int HeaderLength = 12;
 
-    /// <summary>Mostly small payloads, with a ramp of large ones every 97 generations that forces several growths.</summary>
-    public static int SizeFor(long generation, long count)
+    /// <summary>
+    /// Mostly small payloads; every 97th generation is large, cycling 512 KiB .. 4 MiB, which forces
+    /// both slots to grow several times early in a run.
+    /// </summary>
+    public static int SizeFor(long generation)
     {
         if (generation % 97 == 0)
         {
-            const int maxLarge = 4 * 1024 * 1024;
-            return (int)Math.Max(HeaderLength, maxLarge * generation / Math.Max(count, 1));
+            return (int)((((generation / 97) % 8) + 1) * 512 * 1024);
         }
 
         return HeaderLength + (int)(Mix((ulong)generation) % 20_000);
     }
 
-    public static byte[] Create(long generation, long count)
+    public static byte[] Create(long generation)
     {
-        var payload = new byte[SizeFor(generation, count)];
+        var payload = new byte[SizeFor(generation)];
         BinaryPrimitives.WriteInt64LittleEndian(payload, generation);
         BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(8), payload.Length);
         FillBody(generation, payload.AsSpan(HeaderLength));

@@ -63,6 +63,13 @@ internal sealed class ToolProcess : IDisposable
         return new ToolResult(_process.ExitCode, await _stdout, await _stderr);
     }
 
+    /// <summary>SIGKILL on Unix: the process gets no chance to clean up.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
