@@ -62,25 +62,18 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        var options = new FileStreamOptions
+        // A new file is built under a temporary name and renamed into place, so a reader never
+        // sees it empty or half initialised (which it would have to report as truncated).
+        if (!File.Exists(fullPath) && TryCreate(fullPath, time) is { } created)
         {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-
-            // Readers map the file while we write it, and an operator may delete or replace it.
-            Share = FileShare.ReadWrite | FileShare.Delete,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Certificates' private keys travel in the payload.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            return created;
         }
 
-        var stream = new FileStream(fullPath, options);
+        var stream = new FileStream(fullPath, StreamOptions(FileMode.OpenOrCreate));
         try
         {
-            // Too short to hold a header (new or truncated): extend before mapping, since a mapping
-            // must not reach past the end of the file, then initialise.
+            // Too short to hold a header (truncated, or created by someone else): extend before
+            // mapping, since a mapping must not reach past the end of the file, then initialise.
             var initialize = stream.Length < HeaderRegionSize;
             if (initialize)
             {
@@ -101,6 +94,59 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Creates and initialises the file atomically; null if another file appeared at the path meanwhile.</summary>
+    private static ConfigChannelWriter? TryCreate(string fullPath, TimeProvider time)
+    {
+        var temporary = System.IO.Path.Combine(
+            System.IO.Path.GetDirectoryName(fullPath)!,
+            $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var stream = new FileStream(temporary, StreamOptions(FileMode.CreateNew));
+        ConfigChannelWriter? writer = null;
+        try
+        {
+            stream.SetLength(MinimumFileLength);
+            writer = new ConfigChannelWriter(fullPath, stream, MappedRegion.Map(stream, MinimumFileLength, writable: true), time);
+            writer.Initialize();
+
+            // No overwrite: if a file appeared meanwhile, it is continued (or re-initialised) instead.
+            File.Move(temporary, fullPath, overwrite: false);
+            return writer;
+        }
+        catch (IOException) when (File.Exists(fullPath))
+        {
+            File.Delete(temporary);
+            writer?.Dispose();
+            stream.Dispose();
+            return null;
+        }
+        catch
+        {
+            File.Delete(temporary);
+            writer?.Dispose();
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStreamOptions StreamOptions(FileMode mode)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = FileAccess.ReadWrite,
+
+            // Readers map the file while we write it, and an operator may delete or replace it.
+            Share = FileShare.ReadWrite | FileShare.Delete,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Certificates' private keys travel in the payload.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
     }
 
     private static long MinimumFileLength => HeaderRegionSize + (SlotCount * InitialSlotCapacity);
