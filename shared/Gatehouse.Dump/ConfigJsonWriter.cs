@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Gatehouse.Model;
+
+namespace Gatehouse.Dump;
+
+/// <summary>
+/// Renders a <see cref="GatehouseConfig"/> as JSON. Keys are written in model declaration order and
+/// collections in their stored order, so equal configs render to equal text and diffs are stable.
+/// </summary>
+internal static class ConfigJsonWriter
+{
+    public const string Redacted = "<redacted>";
+
+    public static void Write(Utf8JsonWriter json, GatehouseConfig config, bool showSecrets)
+    {
+        json.WriteStartObject();
+        json.WriteString("schema", config.Schema.ToString());
+        json.WriteNumber("generation", config.Generation);
+
+        json.WriteStartArray("hosts");
+        foreach (var host in config.Hosts)
+        {
+            json.WriteStartObject();
+            json.WriteString("host", host.Host);
+            WriteNullableString(json, "certificate", host.Certificate);
+            json.WriteStartArray("routes");
+            foreach (var route in host.Routes)
+            {
+                json.WriteStartObject();
+                json.WriteString("path", route.Path);
+                json.WriteString("match", route.Match.ToString());
+                json.WriteString("backend", route.Backend);
+                json.WriteString("ingress", route.Ingress);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("backends");
+        foreach (var backend in config.Backends)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", backend.Name);
+            json.WriteString("namespace", backend.Namespace);
+            json.WriteString("service", backend.Service);
+            json.WriteString("port", backend.Port);
+            json.WriteString("protocol", backend.Protocol.ToString());
+            json.WriteStartArray("endpoints");
+            foreach (var endpoint in backend.Endpoints)
+            {
+                json.WriteStartObject();
+                json.WriteString("address", endpoint.Address);
+                json.WriteNumber("port", endpoint.Port);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        WriteNullableString(json, "defaultBackend", config.DefaultBackend);
+
+        json.WriteStartArray("certificates");
+        foreach (var certificate in config.Certificates)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", certificate.Name);
+            json.WriteStartArray("hosts");
+            foreach (var host in certificate.Hosts)
+            {
+                json.WriteStringValue(host);
+            }
+
+            json.WriteEndArray();
+            json.WriteString("certificatePem", certificate.CertificatePem);
+
+            // Dumps end up in tickets and chat; the key only leaves on explicit request.
+            json.WriteString("privateKeyPem", showSecrets ? certificate.PrivateKeyPem : Redacted);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}
