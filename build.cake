@@ -1,5 +1,6 @@
 // Gatehouse build script. Entry point: ./build.sh --target=<Build|Test|Publish|Run|Bench>
 using System.Diagnostics;
+using System.Threading;
 using System.Xml.Linq;
 
 var target = Argument("target", "Build");

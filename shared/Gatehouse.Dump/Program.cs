@@ -62,7 +62,7 @@ using (var stdout = Console.OpenStandardOutput())
 {
     if (asJson)
     {
-        using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+        using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         json.WriteStartObject();
         json.WritePropertyName("header");
         HeaderJsonWriter.Write(json, header);
@@ -79,7 +79,7 @@ using (var stdout = Console.OpenStandardOutput())
         text.Flush();
         if (config is not null)
         {
-            using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
+            using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             ConfigJsonWriter.Write(json, config, showSecrets);
             json.Flush();
             stdout.Write("\n"u8);

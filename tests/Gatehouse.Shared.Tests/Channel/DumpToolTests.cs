@@ -104,7 +104,6 @@ public sealed class DumpToolTests : IDisposable
         Assert.Contains("rejected (crc)", result.Stderr, StringComparison.Ordinal);
     }
 
-    // Depends on ConfigSerializer (codec work): fails until it is merged.
     [Fact]
     public async Task ConfigIsDecodedAndPrivateKeysAreRedacted()
     {
