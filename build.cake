@@ -1,6 +1,7 @@
 // Gatehouse build script. Entry point: ./build.sh --target=<Build|Test|Publish|Run|Bench>
 using System.Diagnostics;
 using System.Threading;
+using System.Runtime.InteropServices;
 using System.Xml.Linq;
 
 var target = Argument("target", "Build");
@@ -120,8 +121,10 @@ Task("Run")
         return process;
     }
 
+    // Ctrl-C (SIGINT) and SIGTERM both stop the example and everything it started.
     var stop = new ManualResetEventSlim();
-    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+    using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Set(); });
+    using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Set(); });
     try
     {
         Start("gatehouse-echo", "--name echo-a --port 9101");
