@@ -483,6 +483,8 @@ public sealed class ForwardingTests
         Assert.Equal("partial|", first);
     }
 
+    private static readonly TimeSpan UpgradeTimeout = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task IdleWebSocketOutlivesTheUpstreamTimeout()
     {
@@ -495,14 +497,15 @@ public sealed class ForwardingTests
             await socket.ReceiveAsync(buffer, CancellationToken.None);
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }, webSockets: true);
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("ws", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(200));
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("ws", backend.Endpoint)), upstreamTimeout: UpgradeTimeout);
 
         using var client = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(Patience);
         await client.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Server.HttpPort}/"), timeout.Token);
 
-        // Stay idle for several upstream timeouts: the tunnel must not be cut.
-        await Task.Delay(TimeSpan.FromMilliseconds(800), timeout.Token);
+        // Stay idle for well over one upstream timeout: the tunnel must not be cut. (The timeout
+        // itself must leave room for the 101 on a loaded machine, hence a full second.)
+        await Task.Delay(UpgradeTimeout * 2.5, timeout.Token);
         await client.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, timeout.Token);
         var echoed = await ReceiveTextAsync(client, timeout.Token);
         await client.CloseAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);

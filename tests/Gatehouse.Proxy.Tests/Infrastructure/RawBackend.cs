@@ -43,8 +43,10 @@ internal sealed class RawBackend : IAsyncDisposable
                 _ = ServeAsync(client, response);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (_stop.IsCancellationRequested
+            && ex is OperationCanceledException or InvalidOperationException or SocketException or ObjectDisposedException)
         {
+            // Disposal stops the listener; an accept that was already on its way back fails instead of cancelling.
         }
     }
 
