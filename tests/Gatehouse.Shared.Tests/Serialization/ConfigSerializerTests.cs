@@ -24,8 +24,8 @@ public sealed class ConfigSerializerTests
     [Fact]
     public void EmptyConfigHasAStableEncoding()
     {
-        // {"schema":[1,0],"generation":0,"hosts":[],"backends":[],"certificates":[]}: the documented layout, byte for byte.
-        var expected = "85" + "a6" + Hex("schema") + "920100" + "aa" + Hex("generation") + "00" + "a5" + Hex("hosts") + "90"
+        // {"schema":[1,1],"generation":0,"hosts":[],"backends":[],"certificates":[]}: the documented layout, byte for byte.
+        var expected = "85" + "a6" + Hex("schema") + "920101" + "aa" + Hex("generation") + "00" + "a5" + Hex("hosts") + "90"
             + "a8" + Hex("backends") + "90" + "ac" + Hex("certificates") + "90";
         Assert.Equal(expected, Convert.ToHexStringLower(ConfigSerializer.Serialize(GatehouseConfig.Empty)));
         ConfigAssert.Equal(GatehouseConfig.Empty, ConfigSerializer.Deserialize(Convert.FromHexString(expected)));
