@@ -249,6 +249,7 @@ public sealed class ConfigSerializerTests
 
         var expected = new GatehouseConfig
         {
+            Schema = new SchemaVersion(1, 0),
             Generation = 9,
             Hosts =
             [
@@ -315,7 +316,7 @@ public sealed class ConfigSerializerTests
             w.WriteMapHeader(1);
             WriteSchema(ref w, 1, 0);
         });
-        ConfigAssert.Equal(GatehouseConfig.Empty, ConfigSerializer.Deserialize(onlySchema));
+        ConfigAssert.Equal(GatehouseConfig.Empty with { Schema = new SchemaVersion(1, 0) }, ConfigSerializer.Deserialize(onlySchema));
     }
 
     [Fact]
