@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Gatehouse.Model;
+using Gatehouse.Serialization;
 
 namespace Gatehouse.Controller;
 
@@ -26,11 +28,13 @@ public static class CommandLine
           --admin-port PORT         admin HTTP port for /healthz, /readyz, /config (default: 10254)
           --admin-address ADDR      admin listen address (default: 127.0.0.1)
           --debounce-ms MS          quiet period before applying changes (default: 200)
+          --channel-schema M.N      config schema to publish, for proxies older than this controller
+                                    (default: the newest this build writes; same major only)
           -h, --help                show this help
         """;
 
     private static readonly string[] Flags =
-        ["--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms"];
+        ["--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms", "--channel-schema"];
 
     public static CommandLineResult Parse(IReadOnlyList<string> args)
     {
@@ -128,7 +132,44 @@ public static class CommandLine
             options = options with { Debounce = TimeSpan.FromMilliseconds(ms) };
         }
 
+        if (values.TryGetValue("--channel-schema", out var schemaText))
+        {
+            if (ParseChannelSchema(schemaText, out var error) is not { } schema)
+            {
+                return Fail(error!);
+            }
+
+            options = options with { ChannelSchema = schema };
+        }
+
         return new CommandLineResult(options, ShowHelp: false, Error: null);
+    }
+
+    private static SchemaVersion? ParseChannelSchema(string text, out string? error)
+    {
+        var supported = $"this controller writes {SchemaVersion.Current.Major}.0 to {SchemaVersion.Current}";
+        SchemaVersion schema;
+        try
+        {
+            schema = SchemaVersion.Parse(text);
+        }
+        catch (FormatException)
+        {
+            error = $"--channel-schema '{text}' is not a schema version MAJOR.MINOR ({supported})";
+            return null;
+        }
+
+        if (!ConfigSerializer.CanWrite(schema))
+        {
+            // Another major cannot be produced by downgrading: its proxies need a controller of that major.
+            error = schema.Major != SchemaVersion.Current.Major
+                ? $"--channel-schema {schema}: another major is not supported ({supported})"
+                : $"--channel-schema {schema}: unknown minor, newer than this build ({supported})";
+            return null;
+        }
+
+        error = null;
+        return schema;
     }
 
     private static CommandLineResult Fail(string error) => new(null, ShowHelp: false, Error: error);

@@ -1,3 +1,5 @@
+using Gatehouse.Model;
+
 namespace Gatehouse.Controller;
 
 /// <summary>Everything the command line configures. Defaults match the documented CLI contract.</summary>
@@ -27,4 +29,10 @@ public sealed record ControllerOptions
 
     /// <summary>Quiet period before reacting to changes (file events, then source changes).</summary>
     public TimeSpan Debounce { get; init; } = DefaultDebounce;
+
+    /// <summary>
+    /// --channel-schema: the payload schema to publish. An older minor lets this controller roll out
+    /// before proxies that only know that minor; the default is the newest this build writes.
+    /// </summary>
+    public SchemaVersion ChannelSchema { get; init; } = SchemaVersion.Current;
 }

@@ -30,7 +30,7 @@ if (!Directory.Exists(options.ManifestsDirectory))
 ChannelConfigSink sink;
 try
 {
-    sink = new ChannelConfigSink(options.ChannelPath);
+    sink = new ChannelConfigSink(options.ChannelPath, options.ChannelSchema, ChannelConfigSink.DefaultPublishedBy);
 }
 catch (Exception ex)
 {

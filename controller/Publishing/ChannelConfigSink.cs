@@ -8,12 +8,33 @@ namespace Gatehouse.Controller.Publishing;
 public sealed class ChannelConfigSink : IConfigSink, IDisposable
 {
     private readonly ConfigChannelWriter _writer;
+    private readonly SchemaVersion _schema;
+    private readonly string _publishedBy;
 
-    public ChannelConfigSink(string path)
+    /// <param name="schema">Schema to publish (--channel-schema); must be writable by this build.</param>
+    /// <param name="publishedBy">Written as published_by (schema 1.1+), e.g. "gatehouse-controller 1.4.0".</param>
+    public ChannelConfigSink(string path, SchemaVersion schema, string publishedBy)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentException.ThrowIfNullOrEmpty(publishedBy);
+        if (!ConfigSerializer.CanWrite(schema))
+        {
+            throw new ArgumentException($"Cannot publish schema {schema}.", nameof(schema));
+        }
+
+        _schema = schema;
+        _publishedBy = publishedBy;
         _writer = ConfigChannelWriter.Open(path);
     }
+
+    /// <summary>"gatehouse-controller VERSION" from this assembly's informational version.</summary>
+    public static string DefaultPublishedBy { get; } = "gatehouse-controller " + (
+        typeof(ChannelConfigSink).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), inherit: false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
+            .FirstOrDefault()?.InformationalVersion
+        ?? typeof(ChannelConfigSink).Assembly.GetName().Version?.ToString()
+        ?? "unknown");
 
     public long Generation => _writer.Generation;
 
@@ -22,8 +43,9 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
         ArgumentNullException.ThrowIfNull(config);
 
         // The channel assigns the generation; the payload always carries 0 so it depends only on content.
-        var payload = ConfigSerializer.Serialize(config with { Generation = 0 });
-        return _writer.Publish(payload, config.Schema);
+        var stamped = config with { Generation = 0, PublishedBy = _publishedBy, ConfigHash = ConfigHash.Compute(config) };
+        var payload = ConfigSerializer.Serialize(stamped, _schema);
+        return _writer.Publish(payload, _schema);
     }
 
     public void Dispose() => _writer.Dispose();

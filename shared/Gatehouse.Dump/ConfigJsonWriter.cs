@@ -4,8 +4,9 @@ using Gatehouse.Model;
 namespace Gatehouse.Dump;
 
 /// <summary>
-/// Renders a <see cref="GatehouseConfig"/> as JSON. Keys are written in model declaration order and
-/// collections in their stored order, so equal configs render to equal text and diffs are stable.
+/// Renders a <see cref="GatehouseConfig"/> as JSON. Key order is a documented contract
+/// (docs/operations.md, "gatehouse-dump --json"): new keys are only ever appended. Collections keep
+/// their stored order, so equal configs render to equal text and diffs are stable.
 /// </summary>
 internal static class ConfigJsonWriter
 {
@@ -86,6 +87,10 @@ internal static class ConfigJsonWriter
         }
 
         json.WriteEndArray();
+
+        // Schema 1.1 fields go last so the order of the older keys, which scripts may rely on, is unchanged.
+        WriteNullableString(json, "publishedBy", config.PublishedBy);
+        WriteNullableString(json, "configHash", config.ConfigHash);
         json.WriteEndObject();
     }
 

@@ -1,14 +1,17 @@
 using System.Text.Json;
 using Gatehouse.Channel;
 using Gatehouse.Dump;
+using Gatehouse.Dump.Diff;
 using Gatehouse.Model;
 using Gatehouse.Serialization;
 
 // gatehouse-dump PATH [--json] [--show-secrets]
-// Exit codes: 0 ok, 1 file unreadable or corrupt, 2 usage.
+// gatehouse-dump PATH --diff [--json]
+// Exit codes: 0 ok, 1 file unreadable or corrupt (or, with --diff, a slot has no valid blob), 2 usage.
 string? path = null;
 var asJson = false;
 var showSecrets = false;
+var diff = false;
 foreach (var arg in args)
 {
     switch (arg)
@@ -18,6 +21,9 @@ foreach (var arg in args)
             break;
         case "--show-secrets":
             showSecrets = true;
+            break;
+        case "--diff":
+            diff = true;
             break;
         case "-h" or "--help":
             Console.Out.WriteLine(UsageText);
@@ -38,6 +44,12 @@ if (path is null)
     return Usage("missing PATH");
 }
 
+if (diff && showSecrets)
+{
+    // A diff never prints keys, so asking for them is a mistake worth pointing out.
+    return Usage("--diff never shows private keys; drop --show-secrets");
+}
+
 ChannelHeaderInfo header;
 try
 {
@@ -54,6 +66,11 @@ catch (ChannelFormatException ex)
 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
     return Fail($"{path}: {ex.Message}");
+}
+
+if (diff)
+{
+    return SlotDiff.Run(path, header, asJson);
 }
 
 var (config, error) = header.ActiveSlot < 0 ? (null, null) : LoadConfig(path);
@@ -171,5 +188,5 @@ static int Usage(string problem)
 
 internal static partial class Program
 {
-    private const string UsageText = "usage: gatehouse-dump PATH [--json] [--show-secrets]";
+    private const string UsageText = "usage: gatehouse-dump PATH [--json] [--show-secrets]\n       gatehouse-dump PATH --diff [--json]";
 }

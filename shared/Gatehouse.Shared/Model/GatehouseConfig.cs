@@ -27,4 +27,17 @@ public sealed record GatehouseConfig
 
     /// <summary>TLS certificates by name; filled by the TLS feature.</summary>
     public ImmutableArray<CertificateConfig> Certificates { get; init; } = [];
+
+    /// <summary>
+    /// Who published this config, e.g. "gatehouse-controller 1.4.0" (schema 1.1). Lets an operator
+    /// looking at a proxy or a dump tell which controller build wrote it during a rolling upgrade.
+    /// </summary>
+    public string? PublishedBy { get; init; }
+
+    /// <summary>
+    /// Lower-case hex SHA-256 identifying the routing content (schema 1.1; see
+    /// <see cref="Serialization.ConfigHash"/>). Equal content gives an equal hash whatever the
+    /// generation, so it can back a config_hash metric as ingress-nginx exposes one.
+    /// </summary>
+    public string? ConfigHash { get; init; }
 }

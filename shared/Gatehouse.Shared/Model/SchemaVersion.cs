@@ -6,8 +6,8 @@ namespace Gatehouse.Model;
 /// </summary>
 public readonly record struct SchemaVersion(ushort Major, ushort Minor) : IComparable<SchemaVersion>
 {
-    /// <summary>The schema this build writes by default.</summary>
-    public static SchemaVersion Current { get; } = new(1, 0);
+    /// <summary>The schema this build writes by default (1.1 added published_by and config_hash).</summary>
+    public static SchemaVersion Current { get; } = new(1, 1);
 
     public int CompareTo(SchemaVersion other)
         => Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);

@@ -13,6 +13,8 @@ internal static class ConfigKeys
     public static ReadOnlySpan<byte> Backends => "backends"u8;
     public static ReadOnlySpan<byte> DefaultBackend => "default_backend"u8;
     public static ReadOnlySpan<byte> Certificates => "certificates"u8;
+    public static ReadOnlySpan<byte> PublishedBy => "published_by"u8;
+    public static ReadOnlySpan<byte> ConfigHash => "config_hash"u8;
 
     // VirtualHostConfig
     public static ReadOnlySpan<byte> Host => "host"u8;

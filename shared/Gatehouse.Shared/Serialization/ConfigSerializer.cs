@@ -11,19 +11,63 @@ namespace Gatehouse.Serialization;
 /// </summary>
 public static class ConfigSerializer
 {
-    /// <summary>Writes the config. Equal configs produce equal bytes.</summary>
+    /// <summary>
+    /// Writes the config with every key this build knows, labelled with <see cref="GatehouseConfig.Schema"/>
+    /// as given (round trips and tests; the controller uses the overload taking a version). Equal configs
+    /// produce equal bytes.
+    /// </summary>
     public static void Serialize(GatehouseConfig config, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(output);
-        var writer = new MessagePackWriter(output);
+        Write(config, output, config.Schema, ushort.MaxValue);
+    }
 
-        writer.WriteMapHeader(config.DefaultBackend is null ? 5 : 6);
+    /// <summary>
+    /// Writes the config as schema <paramref name="writeAs"/>, a minor of the current major no newer than
+    /// <see cref="SchemaVersion.Current"/>: keys introduced after that minor are omitted and "schema" says
+    /// <paramref name="writeAs"/>, so a proxy of that version reads exactly what its own controller would
+    /// have written. <see cref="GatehouseConfig.Schema"/> is ignored. Equal configs produce equal bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="writeAs"/> is another major or a newer minor.</exception>
+    public static void Serialize(GatehouseConfig config, IBufferWriter<byte> output, SchemaVersion writeAs)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!CanWrite(writeAs))
+        {
+            throw new ArgumentException(
+                $"Cannot write schema {writeAs}: this build writes {SchemaVersion.Current.Major}.0 to {SchemaVersion.Current}.",
+                nameof(writeAs));
+        }
+
+        Write(config, output, writeAs, writeAs.Minor);
+    }
+
+    public static byte[] Serialize(GatehouseConfig config, SchemaVersion writeAs)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Serialize(config, buffer, writeAs);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>True if <see cref="Serialize(GatehouseConfig, IBufferWriter{byte}, SchemaVersion)"/> can write <paramref name="version"/>.</summary>
+    public static bool CanWrite(SchemaVersion version)
+        => version.Major == SchemaVersion.Current.Major && version.Minor <= SchemaVersion.Current.Minor;
+
+    // keyMinor: keys introduced in a later minor (ConfigKeyHistory) are left out.
+    private static void Write(GatehouseConfig config, IBufferWriter<byte> output, SchemaVersion label, ushort keyMinor)
+    {
+        var writer = new MessagePackWriter(output);
+        var publishedBy = keyMinor >= ConfigKeyHistory.PublishedBy ? config.PublishedBy : null;
+        var configHash = keyMinor >= ConfigKeyHistory.ConfigHash ? config.ConfigHash : null;
+
+        writer.WriteMapHeader(5 + Count(config.DefaultBackend) + Count(publishedBy) + Count(configHash));
         // "schema" goes first so ReadSchema and version checks stop after a few bytes.
         writer.WriteStringUtf8(ConfigKeys.Schema);
         writer.WriteArrayHeader(2);
-        writer.WriteUInt64(config.Schema.Major);
-        writer.WriteUInt64(config.Schema.Minor);
+        writer.WriteUInt64(label.Major);
+        writer.WriteUInt64(label.Minor);
 
         writer.WriteStringUtf8(ConfigKeys.Generation);
         writer.WriteInt64(config.Generation);
@@ -42,7 +86,21 @@ public static class ConfigSerializer
 
         writer.WriteStringUtf8(ConfigKeys.Certificates);
         WriteArray(ref writer, config.Certificates, WriteCertificate);
+
+        if (publishedBy is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.PublishedBy);
+            writer.WriteString(publishedBy);
+        }
+
+        if (configHash is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.ConfigHash);
+            writer.WriteString(configHash);
+        }
     }
+
+    private static int Count(string? optional) => optional is null ? 0 : 1;
 
     public static byte[] Serialize(GatehouseConfig config)
     {
@@ -126,6 +184,8 @@ public static class ConfigSerializer
         ImmutableArray<BackendConfig> backends = [];
         string? defaultBackend = null;
         ImmutableArray<CertificateConfig> certificates = [];
+        string? publishedBy = null;
+        string? configHash = null;
 
         var count = reader.ReadMapHeader();
         reader.EnterContainer();
@@ -163,6 +223,14 @@ public static class ConfigSerializer
             {
                 certificates = ReadArray(ref reader, ReadCertificate);
             }
+            else if (key.SequenceEqual(ConfigKeys.PublishedBy))
+            {
+                publishedBy = ReadOptionalString(ref reader);
+            }
+            else if (key.SequenceEqual(ConfigKeys.ConfigHash))
+            {
+                configHash = ReadOptionalString(ref reader);
+            }
             else
             {
                 reader.Skip();
@@ -178,6 +246,8 @@ public static class ConfigSerializer
             Backends = backends,
             DefaultBackend = defaultBackend,
             Certificates = certificates,
+            PublishedBy = publishedBy,
+            ConfigHash = configHash,
         };
     }
 

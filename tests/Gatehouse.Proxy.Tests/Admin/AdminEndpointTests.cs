@@ -41,7 +41,7 @@ public sealed class AdminEndpointTests
         Assert.False(before.RootElement.GetProperty("ready").GetBoolean());
         Assert.True(root.GetProperty("ready").GetBoolean());
         Assert.Equal(42, root.GetProperty("generation").GetInt64());
-        Assert.Equal("1.0", root.GetProperty("schema").GetString());
+        Assert.Equal(Gatehouse.Model.SchemaVersion.Current.ToString(), root.GetProperty("schema").GetString());
         Assert.Equal(Guid.Empty, root.GetProperty("instanceId").GetGuid());
         Assert.True(root.GetProperty("loadedAt").GetDateTimeOffset() > DateTimeOffset.UnixEpoch);
         Assert.Equal(2, root.GetProperty("hosts").GetInt32());

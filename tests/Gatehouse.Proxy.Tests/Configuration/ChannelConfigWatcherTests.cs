@@ -88,6 +88,54 @@ public sealed class ChannelConfigWatcherTests : IDisposable
     }
 
     [Fact]
+    public void RealCodecRefusesAnotherMajorOnceAndKeepsLastGood()
+    {
+        // The theory above fakes the codec; this one feeds the production decoder a blob a future
+        // 2.0 controller could write, so the major check itself is what keeps the table.
+        using var watcher = new ChannelConfigWatcher(_source, _state, TimeSpan.FromMilliseconds(10), _log);
+        var good = ConfigSerializer.Serialize(CatchAll(Backend("a", new EndpointConfig("10.0.0.1", 80))), SchemaVersion.Current);
+        var future = Pack((ref MessagePackWriter w) =>
+        {
+            w.WriteMapHeader(3);
+            w.WriteString("schema");
+            w.WriteArrayHeader(2);
+            w.WriteUInt64(2);
+            w.WriteUInt64(0);
+            w.WriteString("generation");
+            w.WriteInt64(0);
+            // Same key, incompatible meaning in 2.0: a 1.x reader must not try to read it.
+            w.WriteString("hosts");
+            w.WriteMapHeader(0);
+        });
+        _source.Enqueue(new ChannelReadResult(ChannelReadStatus.NewBlob, new ChannelBlob(Instance, 1, SchemaVersion.Current, DateTimeOffset.UnixEpoch, good)));
+        _source.Enqueue(new ChannelReadResult(ChannelReadStatus.NewBlob, new ChannelBlob(Instance, 2, new SchemaVersion(2, 0), DateTimeOffset.UnixEpoch, future)));
+
+        Assert.Equal(ChannelReadStatus.NewBlob, watcher.PollOnce());
+        Assert.Equal(ChannelReadStatus.Rejected, watcher.PollOnce());
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(ChannelReadStatus.NoChange, watcher.PollOnce());
+        }
+
+        Assert.Equal(1, _state.Current!.Generation);
+        Assert.Equal("a", _state.Current.Match("any.example.com", "/")!.Backend.Name);
+        var line = Assert.Single(_log.Lines, l => l.Level >= LogLevel.Warning);
+        Assert.Contains("unsupported_schema", line.Message, StringComparison.Ordinal);
+        Assert.Contains("2.0", line.Message, StringComparison.Ordinal);
+        Assert.Equal("unsupported_schema", _state.LastRejection!.Reason);
+    }
+
+    private delegate void WriteBlob(ref MessagePackWriter writer);
+
+    private static byte[] Pack(WriteBlob write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    [Fact]
     public void ChannelRejectionIsLoggedAndRecorded()
     {
         using var watcher = NewWatcher();

@@ -17,7 +17,7 @@ public sealed class ConfigJsonWriterTests
         using var document = JsonDocument.Parse(redacted);
         var root = document.RootElement;
         Assert.Equal(
-            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates"],
+            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates", "publishedBy", "configHash"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             ["name", "namespace", "service", "port", "protocol", "endpoints"],

@@ -14,6 +14,8 @@ internal static class ConfigAssert
         Assert.Equal(expected.Schema, actual.Schema);
         Assert.Equal(expected.Generation, actual.Generation);
         Assert.Equal(expected.DefaultBackend, actual.DefaultBackend);
+        Assert.Equal(expected.PublishedBy, actual.PublishedBy);
+        Assert.Equal(expected.ConfigHash, actual.ConfigHash);
         Items(expected.Hosts, actual.Hosts, Host);
         Items(expected.Backends, actual.Backends, Backend);
         Items(expected.Certificates, actual.Certificates, Certificate);

@@ -1,0 +1,26 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Gatehouse.Model;
+
+namespace Gatehouse.Serialization;
+
+/// <summary>
+/// Identifies a config's content: lower-case hex SHA-256 of the blob it serializes to as
+/// <see cref="SchemaVersion.Current"/> with generation 0 and without published_by and config_hash.
+/// It changes when routing changes and not when only the generation or the publisher does. It is an
+/// identifier for operators and metrics, not an integrity check (the channel's CRC is that), and a
+/// build with a newer schema may compute a different hash for the same content.
+/// </summary>
+public static class ConfigHash
+{
+    public static string Compute(GatehouseConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var buffer = new ArrayBufferWriter<byte>();
+        ConfigSerializer.Serialize(
+            config with { Generation = 0, PublishedBy = null, ConfigHash = null },
+            buffer,
+            SchemaVersion.Current);
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+    }
+}
