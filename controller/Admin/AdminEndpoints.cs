@@ -27,7 +27,7 @@ public static class AdminEndpoints
             var s = state.Current;
             var body = new ConfigStatusResponse(
                 s.Generation, s.Synced, s.LastPublishedAt, s.LastError, s.Hosts, s.Routes, s.Backends,
-                [.. s.Rejections.Select(r => new RejectionResponse(r.Kind, r.Namespace, r.Name, r.Reason))]);
+                [.. s.Rejections.Select(r => new RejectionResponse(r.Kind, r.Namespace, r.Name, r.Reason, r.Code))]);
             return Results.Json(body, AdminJsonContext.Default.ConfigStatusResponse);
         });
 
