@@ -15,7 +15,8 @@ internal sealed class HistogramAggregator : MetricAggregator
     public HistogramAggregator(Instrument instrument, string name, IReadOnlyList<double> bounds, int maxLabelSets)
         : base(instrument, name, "histogram", maxLabelSets)
     {
-        _bounds = [.. bounds.Where(b => !double.IsNaN(b)).Distinct().Order()];
+        // +Inf is implicit (the last bucket) and NaN orders nowhere; neither may appear as a bound.
+        _bounds = [.. bounds.Where(double.IsFinite).Distinct().Order()];
         _boundLabels = new string[_bounds.Length];
         var label = new StringBuilder();
         for (var i = 0; i < _bounds.Length; i++)
