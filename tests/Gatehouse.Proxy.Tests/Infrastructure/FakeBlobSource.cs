@@ -4,7 +4,10 @@ using Gatehouse.Proxy.Configuration;
 
 namespace Gatehouse.Tests.Infrastructure;
 
-/// <summary>Returns queued results, then <see cref="Default"/>; can be told to throw; lets tests await polls.</summary>
+/// <summary>
+/// Returns queued results, then <see cref="Inner"/>'s or <see cref="Default"/>; can be told to throw;
+/// lets tests await polls.
+/// </summary>
 internal sealed class FakeBlobSource : IConfigBlobSource
 {
     private readonly ConcurrentQueue<ChannelReadResult> _queue = new();
@@ -15,6 +18,9 @@ internal sealed class FakeBlobSource : IConfigBlobSource
     public ChannelReadResult Default { get; set; } = new(ChannelReadStatus.NoChange);
 
     public Exception? Throw { get; set; }
+
+    /// <summary>A real source (the channel file) to poll when nothing is queued.</summary>
+    public IConfigBlobSource? Inner { get; init; }
 
     public TaskCompletionSource Polled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -55,10 +61,8 @@ internal sealed class FakeBlobSource : IConfigBlobSource
             throw exception;
         }
 
-        return _queue.TryDequeue(out var result) ? result : Default;
+        return _queue.TryDequeue(out var result) ? result : Inner?.Poll() ?? Default;
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => Inner?.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Gatehouse.Channel;
 using Gatehouse.MessagePack;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Hosting;
 using Gatehouse.Serialization;
 using Gatehouse.Tests.Infrastructure;
@@ -100,6 +101,39 @@ public sealed class ProxyMetricsTests
         Assert.Contains("gatehouse_config_rejected_total{reason=\"schema_major\"} 1\n", recovered, StringComparison.Ordinal);
         Assert.Contains("gatehouse_config_generation 4\n", recovered, StringComparison.Ordinal);
         Assert.Contains("gatehouse_config_swap_duration_seconds_count 2\n", recovered, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ABadGenerationInTheRealChannelIsCountedOnce()
+    {
+        var directory = Directory.CreateTempSubdirectory("gatehouse-metrics-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "config.bin");
+            using var writer = ConfigChannelWriter.Open(path);
+            writer.Publish(ConfigSerializer.Serialize(Good), SchemaVersion.Current);
+            var source = new FakeBlobSource { Inner = new ChannelBlobSource(path) };
+            var options = ProxyHarness.LocalOptions() with { PollInterval = TimeSpan.FromMilliseconds(5) };
+            await using var server = new ProxyServer(options, NullLoggerFactory.Instance, source, decode: null);
+            await server.StartAsync();
+            using var client = new HttpClient();
+
+            var applied = source.WaitForPollsAsync(2);
+            var bad = writer.Publish([0xC1], SchemaVersion.Current); // 0xc1 is never valid MessagePack
+            await applied.WaitAsync(Patience);
+            var first = await ScrapeAsync(client, server.AdminPort);
+            await source.WaitForPollsAsync(20).WaitAsync(Patience);
+            var later = await ScrapeAsync(client, server.AdminPort);
+
+            Assert.Equal(2, bad);
+            Assert.Contains("gatehouse_config_rejected_total{reason=\"decode_error\"} 1\n", first, StringComparison.Ordinal);
+            Assert.Contains("gatehouse_config_rejected_total{reason=\"decode_error\"} 1\n", later, StringComparison.Ordinal);
+            Assert.Contains("gatehouse_config_generation 1\n", later, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]
