@@ -3,6 +3,8 @@ using Gatehouse.Controller;
 using Gatehouse.Controller.Admin;
 using Gatehouse.Controller.Publishing;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Telemetry;
+using Gatehouse.Telemetry;
 using Microsoft.Extensions.Logging.Console;
 
 var parsed = CommandLine.Parse(args);
@@ -63,6 +65,7 @@ builder.Services.AddSingleton<IResourceSource>(sp => new ManifestFolderSource(
 builder.Services.AddSingleton<IConfigSink>(sink);
 builder.Services.AddSingleton<ConfigPublisher>();
 builder.Services.AddSingleton<ControllerState>();
+builder.Services.AddControllerMetrics();
 builder.Services.AddHostedService<ControllerLoop>();
 
 var app = builder.Build();

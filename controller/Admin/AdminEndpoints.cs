@@ -1,10 +1,12 @@
 using Gatehouse.Controller.Publishing;
+using Gatehouse.Telemetry;
 
 namespace Gatehouse.Controller.Admin;
 
 /// <summary>
 /// Health, readiness and introspection for operators and kubelet probes. Bound to loopback by
 /// default: /config lists object names and rejection reasons, which are not for the world.
+/// /metrics is mapped when an <see cref="IMetricsExposition"/> is registered.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -25,9 +27,21 @@ public static class AdminEndpoints
             var s = state.Current;
             var body = new ConfigStatusResponse(
                 s.Generation, s.Synced, s.LastPublishedAt, s.LastError, s.Hosts, s.Routes, s.Backends,
-                [.. s.Rejections.Select(r => new RejectionResponse(r.Kind, r.Namespace, r.Name, r.Reason))]);
+                [.. s.Rejections.Select(r => new RejectionResponse(r.Kind, r.Namespace, r.Name, r.Reason, r.Code))]);
             return Results.Json(body, AdminJsonContext.Default.ConfigStatusResponse);
         });
+
+        if (endpoints.ServiceProvider.GetService<IMetricsExposition>() is { } metrics)
+        {
+            endpoints.MapGet("/metrics", async (HttpContext context) =>
+            {
+                var response = context.Response;
+                response.ContentType = metrics.ContentType;
+                response.Headers.CacheControl = "no-store";
+                metrics.WriteTo(response.BodyWriter);
+                await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            });
+        }
 
         return endpoints;
     }

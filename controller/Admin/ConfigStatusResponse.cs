@@ -17,7 +17,8 @@ public sealed record RejectionResponse(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("namespace")] string Namespace,
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("code")] string Code);
 
 [JsonSerializable(typeof(ConfigStatusResponse))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

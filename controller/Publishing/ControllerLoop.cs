@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Telemetry;
 using Gatehouse.Controller.Translation;
 
 namespace Gatehouse.Controller.Publishing;
@@ -19,6 +20,7 @@ public sealed class ControllerLoop : BackgroundService
     private readonly ControllerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ControllerMetrics? _metrics;
 
     // Capacity 1 + DropWrite: any number of notifications while busy collapse into one more pass.
     private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
@@ -32,7 +34,8 @@ public sealed class ControllerLoop : BackgroundService
         ControllerState state,
         ControllerOptions options,
         ILogger<ControllerLoop> logger,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        ControllerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         _sources = [.. sources];
@@ -41,6 +44,7 @@ public sealed class ControllerLoop : BackgroundService
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = time ?? TimeProvider.System;
+        _metrics = metrics;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -102,14 +106,18 @@ public sealed class ControllerLoop : BackgroundService
         {
             _state.Update(s => s with { Synced = false, PendingSources = pending });
             _logger.LogInformation("Not publishing yet: waiting for {Sources} to sync", string.Join(", ", pending));
+            _metrics?.NotSynced();
             return true;
         }
 
         TranslationResult result;
         PublishOutcome outcome;
+        var started = _time.GetTimestamp();
         try
         {
-            result = IngressTranslator.Translate(MergeSnapshots(), _options);
+            var snapshot = MergeSnapshots();
+            _metrics?.Snapshot(snapshot);
+            result = IngressTranslator.Translate(snapshot, _options);
             ReportRejections(result.Rejections);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true);
         }
@@ -117,12 +125,15 @@ public sealed class ControllerLoop : BackgroundService
         {
             _logger.LogError(ex, "Translating or publishing the config failed; retrying in {Delay}", RetryDelay);
             _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = ex.Message });
+            _metrics?.Failed();
             return false;
         }
 
         var config = result.Config;
         var routes = config.Hosts.Sum(h => h.Routes.Length);
         var generation = _publisher.LastPublished?.Generation ?? 0;
+        var now = _time.GetUtcNow();
+        _metrics?.Passed(outcome, generation, result.Rejections, _time.GetElapsedTime(started), now);
         if (outcome == PublishOutcome.Published)
         {
             _logger.LogInformation(
@@ -141,7 +152,7 @@ public sealed class ControllerLoop : BackgroundService
             PublishAttempted = true,
             LastError = null,
             Generation = generation,
-            LastPublishedAt = outcome == PublishOutcome.Published ? _time.GetUtcNow() : s.LastPublishedAt,
+            LastPublishedAt = outcome == PublishOutcome.Published ? now : s.LastPublishedAt,
             Hosts = config.Hosts.Length,
             Routes = routes,
             Backends = config.Backends.Length,

@@ -82,7 +82,7 @@ public static class IngressTranslator
             var spec = ingress.Spec;
             if (spec is null)
             {
-                Reject(ns, name, "spec is missing");
+                Reject(ns, name, DiagnosticCodes.MissingSpec, "spec is missing");
                 return;
             }
 
@@ -104,7 +104,7 @@ public static class IngressTranslator
                 var rule = rules[i];
                 if (!HostName.TryNormalize(rule.Host, out var host, out var hostError))
                 {
-                    Reject(ns, name, $"rules[{i}]: {hostError}; rule ignored");
+                    Reject(ns, name, DiagnosticCodes.InvalidHost, $"rules[{i}]: {hostError}; rule ignored");
                     continue;
                 }
 
@@ -122,7 +122,7 @@ public static class IngressTranslator
                 var paths = rule.Http.Paths ?? [];
                 if (paths.Count == 0)
                 {
-                    Reject(ns, name, $"rules[{i}].http.paths is empty; rule ignored");
+                    Reject(ns, name, DiagnosticCodes.EmptyPaths, $"rules[{i}].http.paths is empty; rule ignored");
                     continue;
                 }
 
@@ -142,10 +142,10 @@ public static class IngressTranslator
                 case "Prefix": match = PathMatch.Prefix; break;
                 case "ImplementationSpecific": match = PathMatch.ImplementationSpecific; break;
                 case null or "":
-                    Reject(ns, name, $"{where}: pathType is required (Exact, Prefix or ImplementationSpecific); path ignored");
+                    Reject(ns, name, DiagnosticCodes.InvalidPathType, $"{where}: pathType is required (Exact, Prefix or ImplementationSpecific); path ignored");
                     return;
                 default:
-                    Reject(ns, name, $"{where}: pathType '{path.PathType}' is not Exact, Prefix or ImplementationSpecific; path ignored");
+                    Reject(ns, name, DiagnosticCodes.InvalidPathType, $"{where}: pathType '{path.PathType}' is not Exact, Prefix or ImplementationSpecific; path ignored");
                     return;
             }
 
@@ -158,7 +158,7 @@ public static class IngressTranslator
 
             if (string.IsNullOrEmpty(value) || value[0] != '/')
             {
-                Reject(ns, name, $"{where}: path '{value}' must start with '/'; path ignored");
+                Reject(ns, name, DiagnosticCodes.InvalidPath, $"{where}: path '{value}' must start with '/'; path ignored");
                 return;
             }
 
@@ -184,7 +184,7 @@ public static class IngressTranslator
             if (_routes.TryGetValue(key, out var existing))
             {
                 var owner = existing.Ingress == ingressKey ? "an earlier path of the same Ingress" : $"older Ingress {existing.Ingress}";
-                Reject(ns, name, $"{where}: {match} path '{path}' on host '{DisplayHost(host)}' is already served by {owner}; path ignored");
+                Reject(ns, name, DiagnosticCodes.PathConflict, $"{where}: {match} path '{path}' on host '{DisplayHost(host)}' is already served by {owner}; path ignored");
                 return;
             }
 
@@ -206,7 +206,7 @@ public static class IngressTranslator
                 // A backend is shared by name; the protocol of its oldest user sticks.
                 if (owner.Protocol != reference.Protocol && _reportedBackendProblems.Add((ingressKey, reference.Name + "#protocol")))
                 {
-                    Reject(ns, name, $"backend {reference.Name} is already used with protocol {owner.Protocol} by {owner.Ingress}; "
+                    Reject(ns, name, DiagnosticCodes.BackendProtocolConflict, $"backend {reference.Name} is already used with protocol {owner.Protocol} by {owner.Ingress}; "
                         + $"ignoring backend-protocol {reference.Protocol} for it");
                 }
             }
@@ -219,7 +219,7 @@ public static class IngressTranslator
             _backends[backend.Name] = backend;
             if (problem is not null && _reportedBackendProblems.Add((ingressKey, reference.Name)))
             {
-                Reject(ns, name, problem);
+                Reject(ns, name, DiagnosticCodes.BackendUnresolved, problem);
             }
 
             return backend.Name;
@@ -229,19 +229,19 @@ public static class IngressTranslator
         {
             if (backend is null)
             {
-                Reject(ns, name, $"{where}: backend is required; path ignored");
+                Reject(ns, name, DiagnosticCodes.MissingBackend, $"{where}: backend is required; path ignored");
                 return null;
             }
 
             if (backend.Resource is not null)
             {
-                Reject(ns, name, $"{where}: resource backends are not supported; ignored");
+                Reject(ns, name, DiagnosticCodes.UnsupportedBackend, $"{where}: resource backends are not supported; ignored");
                 return null;
             }
 
             if (backend.Service is not { Name: { Length: > 0 } service } serviceBackend)
             {
-                Reject(ns, name, $"{where}: service.name is required; ignored");
+                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.name is required; ignored");
                 return null;
             }
 
@@ -250,13 +250,13 @@ public static class IngressTranslator
             var hasName = !string.IsNullOrEmpty(port?.Name);
             if (hasNumber == hasName)
             {
-                Reject(ns, name, $"{where}: service.port needs exactly one of number or name; ignored");
+                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.port needs exactly one of number or name; ignored");
                 return null;
             }
 
             if (port!.Number is { } number && number is < 1 or > 65535)
             {
-                Reject(ns, name, $"{where}: service.port.number {number} is out of range; ignored");
+                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.port.number {number} is out of range; ignored");
                 return null;
             }
 
@@ -277,14 +277,14 @@ public static class IngressTranslator
                 case "GRPC": return BackendProtocol.Grpc;
                 case "GRPCS": return BackendProtocol.Grpcs;
                 default:
-                    Reject(ns, name, $"annotation {Annotations.BackendProtocol}: '{value}' is not HTTP, HTTPS, GRPC or GRPCS; using HTTP");
+                    Reject(ns, name, DiagnosticCodes.InvalidAnnotation, $"annotation {Annotations.BackendProtocol}: '{value}' is not HTTP, HTTPS, GRPC or GRPCS; using HTTP");
                     return BackendProtocol.Http;
             }
         }
 
         private static string DisplayHost(string host) => host.Length == 0 ? "*" : host;
 
-        private void Reject(string ns, string name, string reason)
-            => _diagnostics.Add(new Diagnostic(IngressKind, ns, name, reason));
+        private void Reject(string ns, string name, string code, string reason)
+            => _diagnostics.Add(new Diagnostic(IngressKind, ns, name, reason, code));
     }
 }

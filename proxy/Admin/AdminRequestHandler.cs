@@ -1,20 +1,24 @@
 using System.Text.Json;
 using Gatehouse.Proxy.Configuration;
+using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Admin;
 
 /// <summary>
-/// The admin listener's only handler: liveness, readiness and a summary of the loaded config.
-/// Served on its own port so probes and diagnostics never compete with, or leak into, traffic.
+/// The admin listener's only handler: liveness, readiness, a summary of the loaded config and
+/// Prometheus metrics. Served on its own port so probes, scrapes and diagnostics never compete with,
+/// or leak into, traffic.
 /// </summary>
 internal sealed class AdminRequestHandler
 {
     private readonly ProxyConfigState _state;
+    private readonly IMetricsExposition? _metrics;
 
-    public AdminRequestHandler(ProxyConfigState state)
+    public AdminRequestHandler(ProxyConfigState state, IMetricsExposition? metrics = null)
     {
         _state = state;
+        _metrics = metrics;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -28,6 +32,7 @@ internal sealed class AdminRequestHandler
                 ? WriteText(context, StatusCodes.Status200OK, "ready\n")
                 : WriteText(context, StatusCodes.Status503ServiceUnavailable, "no configuration loaded\n"),
             "/config" => WriteConfigAsync(context),
+            "/metrics" when _metrics is not null => WriteMetricsAsync(context, _metrics),
             _ => WriteText(context, StatusCodes.Status404NotFound, "not found\n"),
         };
     }
@@ -47,6 +52,16 @@ internal sealed class AdminRequestHandler
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";
         WriteConfigJson(response.BodyWriter, _state);
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteMetricsAsync(HttpContext context, IMetricsExposition metrics)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = metrics.ContentType;
+        response.Headers.CacheControl = "no-store";
+        metrics.WriteTo(response.BodyWriter);
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 

@@ -1,6 +1,7 @@
+using System.Diagnostics;
 using Gatehouse.Channel;
-using Gatehouse.MessagePack;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Serialization;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +20,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
     private readonly TimeSpan _pollInterval;
     private readonly ILogger _logger;
     private readonly Func<byte[], GatehouseConfig> _decode;
+    private readonly ProxyMetrics? _metrics;
     private readonly ManualResetEventSlim _stop = new(false);
     private Thread? _thread;
 
@@ -30,13 +32,15 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         ProxyConfigState state,
         TimeSpan pollInterval,
         ILogger logger,
-        Func<byte[], GatehouseConfig>? decode = null)
+        Func<byte[], GatehouseConfig>? decode = null,
+        ProxyMetrics? metrics = null)
     {
         _source = source;
         _state = state;
         _pollInterval = pollInterval;
         _logger = logger;
         _decode = decode ?? (static payload => ConfigSerializer.Deserialize(payload));
+        _metrics = metrics;
     }
 
     /// <summary>Starts the polling thread (the first poll happens immediately).</summary>
@@ -88,7 +92,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
                 // The reader reports each bad generation once, so this logs once per bad blob.
                 var reason = result.RejectReason ?? "rejected";
                 _lastProblem = reason;
-                _state.RecordRejection(reason, result.Detail);
+                RecordRejection(reason, result.Detail);
                 LogRejected(_logger, reason, result.Detail ?? "");
                 return ChannelReadStatus.Rejected;
 
@@ -99,6 +103,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
 
     private ChannelReadStatus ApplyBlob(ChannelBlob blob)
     {
+        var started = Stopwatch.GetTimestamp();
         GatehouseConfig config;
         try
         {
@@ -106,12 +111,8 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         }
         catch (Exception ex)
         {
-            var reason = ex switch
-            {
-                MessagePackFormatException => "decode_error",
-                ConfigSchemaException => "unsupported_schema",
-                _ => "decode_failed",
-            };
+            // Reasons are metric label values: a short, fixed vocabulary (see docs/observability.md).
+            var reason = ex is ConfigSchemaException ? "schema_major" : "decode_error";
             Reject(blob, reason, ex.Message);
             return ChannelReadStatus.Rejected;
         }
@@ -119,6 +120,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         try
         {
             var table = _state.Apply(config, blob.Generation, blob.InstanceId, blob.WrittenAt);
+            _metrics?.ConfigSwapped(Stopwatch.GetElapsedTime(started));
             _lastProblem = null;
             LogApplied(_logger, blob.Generation, blob.InstanceId, table.HostCount, table.RouteCount, table.Backends.Count);
             return ChannelReadStatus.NewBlob;
@@ -126,7 +128,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         catch (Exception ex)
         {
             // A config that decodes but cannot be compiled must not take the proxy down either.
-            Reject(blob, "compile_failed", ex.Message);
+            Reject(blob, "build_error", ex.Message);
             return ChannelReadStatus.Rejected;
         }
     }
@@ -134,7 +136,7 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
     private void Reject(ChannelBlob blob, string reason, string detail)
     {
         _lastProblem = reason;
-        _state.RecordRejection(reason, detail);
+        RecordRejection(reason, detail);
         LogBlobRejected(_logger, blob.Generation, reason, detail, _state.Current?.Generation);
     }
 
@@ -143,9 +145,16 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         if (_lastProblem != reason)
         {
             _lastProblem = reason;
-            _state.RecordRejection(reason, detail);
+            RecordRejection(reason, detail);
             LogRejected(_logger, reason, detail);
         }
+    }
+
+    /// <summary>Every path that logs a rejection comes through here, so the counter moves exactly once per bad state.</summary>
+    private void RecordRejection(string reason, string? detail)
+    {
+        _state.RecordRejection(reason, detail);
+        _metrics?.ConfigRejected(reason);
     }
 
     private void Run()

@@ -3,6 +3,8 @@ using Gatehouse.Model;
 using Gatehouse.Proxy.Admin;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Telemetry;
+using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +18,7 @@ namespace Gatehouse.Proxy.Hosting;
 
 /// <summary>
 /// The whole data plane in one object: traffic listener, admin listener (a separate Kestrel server,
-/// so the two never share a listener), route table state and, with a channel path, the watcher.
+/// so the two never share a listener), route table state, metrics and, with a channel path, the watcher.
 /// Used by Program and started in-process by tests (port 0, configs fed via <see cref="ApplyConfig"/>).
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
@@ -28,6 +30,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly Func<byte[], GatehouseConfig>? _decode;
     private WebApplication? _traffic;
     private WebApplication? _admin;
+    private readonly PrometheusExporter _exporter;
     private ChannelConfigWatcher? _watcher;
     private int _stopped;
 
@@ -57,6 +60,11 @@ public sealed class ProxyServer : IAsyncDisposable
             RetiredClientGracePeriod = options.RetiredBackendGracePeriod,
         };
         State = new ProxyConfigState(ForwarderOptions, _loggerFactory.CreateLogger("Gatehouse.Proxy.Configuration"));
+
+        // The meter is scoped to this server so the exporter reports this server's instruments only,
+        // even when a process (a test run) hosts several proxies.
+        Metrics = new ProxyMetrics(State, scope: this);
+        _exporter = new PrometheusExporter(new PrometheusExporterOptions { MeterScope = this });
     }
 
     internal ForwarderOptions ForwarderOptions { get; }
@@ -64,6 +72,11 @@ public sealed class ProxyServer : IAsyncDisposable
     internal ProxyConfigState State { get; }
 
     internal ChannelConfigWatcher? Watcher => _watcher;
+
+    internal ProxyMetrics Metrics { get; }
+
+    /// <summary>What the admin listener serves on /metrics.</summary>
+    internal IMetricsExposition MetricsExposition => _exporter;
 
     /// <summary>The bound traffic port (meaningful after <see cref="StartAsync"/>).</summary>
     public int HttpPort { get; private set; }
@@ -86,7 +99,8 @@ public sealed class ProxyServer : IAsyncDisposable
                 State,
                 _options.PollInterval,
                 _loggerFactory.CreateLogger<ChannelConfigWatcher>(),
-                _decode);
+                _decode,
+                Metrics);
 
             // Load whatever is already published before listening, so a proxy started on an
             // existing channel file serves its first request instead of answering 503.
@@ -98,7 +112,7 @@ public sealed class ProxyServer : IAsyncDisposable
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
 
-        var adminHandler = new AdminRequestHandler(State);
+        var adminHandler = new AdminRequestHandler(State, _exporter);
         _admin = BuildApp(_options.AdminAddress ?? _options.Address, _options.AdminPort, HttpProtocols.Http1, isTraffic: false);
         _admin.Run(adminHandler.InvokeAsync);
 
@@ -147,6 +161,8 @@ public sealed class ProxyServer : IAsyncDisposable
             await _admin.DisposeAsync().ConfigureAwait(false);
         }
 
+        _exporter.Dispose();
+        Metrics.Dispose();
         State.Dispose();
         if (_ownsLoggerFactory)
         {

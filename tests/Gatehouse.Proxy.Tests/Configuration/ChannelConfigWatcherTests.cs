@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Gatehouse.Channel;
 using Gatehouse.MessagePack;
@@ -66,7 +65,7 @@ public sealed class ChannelConfigWatcherTests : IDisposable
 
     [Theory]
     [InlineData(0xFF, "decode_error")]
-    [InlineData(0xFE, "unsupported_schema")]
+    [InlineData(0xFE, "schema_major")]
     public void UndecodableBlobLogsOnceAndKeepsLastGood(byte payload, string reason)
     {
         using var watcher = NewWatcher();
@@ -219,34 +218,5 @@ public sealed class ChannelConfigWatcherTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("hello", await response.Content.ReadAsStringAsync());
         Assert.Equal(9, server.State.Current!.Generation);
-    }
-
-    /// <summary>Returns queued results, then <see cref="Default"/>; can be told to throw.</summary>
-    private sealed class FakeBlobSource : IConfigBlobSource
-    {
-        private readonly ConcurrentQueue<ChannelReadResult> _queue = new();
-
-        public ChannelReadResult Default { get; set; } = new(ChannelReadStatus.NoChange);
-
-        public Exception? Throw { get; set; }
-
-        public TaskCompletionSource Polled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Enqueue(ChannelReadResult result) => _queue.Enqueue(result);
-
-        public ChannelReadResult Poll()
-        {
-            Polled.TrySetResult();
-            if (Throw is { } exception)
-            {
-                throw exception;
-            }
-
-            return _queue.TryDequeue(out var result) ? result : Default;
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

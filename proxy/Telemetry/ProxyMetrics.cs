@@ -1,0 +1,60 @@
+using System.Diagnostics.Metrics;
+using Gatehouse.Proxy.Configuration;
+
+namespace Gatehouse.Proxy.Telemetry;
+
+/// <summary>
+/// The proxy's instruments, all on one meter. What the route table already knows (generation, load
+/// time) is observed at scrape time rather than duplicated; events (swaps, rejections) are recorded.
+/// </summary>
+internal sealed class ProxyMetrics : IDisposable
+{
+    public const string MeterName = "Gatehouse.Proxy";
+
+    private readonly Meter _meter;
+    private readonly Histogram<double> _swapDuration;
+    private readonly Counter<long> _rejected;
+
+    /// <param name="state">The route table state the gauges read.</param>
+    /// <param name="scope">Meter scope, so an exporter can pick this server's meter out of a process hosting several.</param>
+    public ProxyMetrics(ProxyConfigState state, object? scope = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _meter = new Meter(new MeterOptions(MeterName) { Scope = scope });
+
+        _meter.CreateObservableGauge(
+            "gatehouse_config_generation",
+            () => state.Current is { } table ? [new Measurement<long>(table.Generation)] : Array.Empty<Measurement<long>>(),
+            description: "Generation of the config the proxy is routing with; absent until one is loaded.");
+
+        _meter.CreateObservableGauge(
+            "gatehouse_config_last_reload_success_timestamp_seconds",
+            () => state.Current is { } table
+                ? [new Measurement<double>(table.Info.LoadedAt.ToUnixTimeMilliseconds() / 1000.0)]
+                : Array.Empty<Measurement<double>>(),
+            unit: "s",
+            description: "Unix time at which the config in use was applied.");
+
+        // Swaps are milliseconds for typical configs; the upper buckets catch pathological ones.
+        _swapDuration = _meter.CreateHistogram<double>(
+            "gatehouse_config_swap_duration_seconds",
+            unit: "s",
+            description: "Time to decode a published config, build its route table and swap it in.",
+            tags: null,
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+            });
+
+        _rejected = _meter.CreateCounter<long>(
+            "gatehouse_config_rejected_total",
+            description: "Published configs or channel states the proxy refused, by reason; the last good config kept serving.");
+    }
+
+    public void ConfigSwapped(TimeSpan elapsed) => _swapDuration.Record(elapsed.TotalSeconds);
+
+    /// <summary>Once per bad generation or channel state: the watcher calls it where it logs.</summary>
+    public void ConfigRejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose() => _meter.Dispose();
+}
