@@ -119,9 +119,9 @@ public sealed class ChannelConfigWatcherTests : IDisposable
         Assert.Equal(1, _state.Current!.Generation);
         Assert.Equal("a", _state.Current.Match("any.example.com", "/")!.Backend.Name);
         var line = Assert.Single(_log.Lines, l => l.Level >= LogLevel.Warning);
-        Assert.Contains("unsupported_schema", line.Message, StringComparison.Ordinal);
+        Assert.Contains("schema_major", line.Message, StringComparison.Ordinal);
         Assert.Contains("2.0", line.Message, StringComparison.Ordinal);
-        Assert.Equal("unsupported_schema", _state.LastRejection!.Reason);
+        Assert.Equal("schema_major", _state.LastRejection!.Reason);
     }
 
     private delegate void WriteBlob(ref MessagePackWriter writer);
