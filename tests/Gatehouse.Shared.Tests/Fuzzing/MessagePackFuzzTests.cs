@@ -43,7 +43,7 @@ public sealed class MessagePackFuzzTests
 
         Assert.True(skipped > 1_000, $"only {skipped} inputs were a skippable value");
         Assert.True(outcomes[(int)DecodeOutcome.FormatError] > RandomCases / 2, "format errors should dominate");
-        Assert.True(outcomes[(int)DecodeOutcome.Decoded] > 100, $"only {outcomes[(int)DecodeOutcome.Decoded]} random inputs decoded");
+        Assert.True(outcomes[(int)DecodeOutcome.Decoded] > 20, $"only {outcomes[(int)DecodeOutcome.Decoded]} random inputs decoded");
     }
 
     [Fact]
