@@ -2,6 +2,7 @@ using System.Buffers;
 using Gatehouse.MessagePack;
 using Gatehouse.Serialization;
 using Gatehouse.Tests.Serialization;
+using Xunit.Abstractions;
 
 namespace Gatehouse.Tests.Fuzzing;
 
@@ -10,7 +11,7 @@ namespace Gatehouse.Tests.Fuzzing;
 /// MalformedInputTests (hand-picked encodings) and ConfigMutationTests (a small mutation loop) with
 /// structured random inputs, richer mutations, an allocation bound and value-tree round trips.
 /// </summary>
-public sealed class MessagePackFuzzTests
+public sealed class MessagePackFuzzTests(ITestOutputHelper output)
 {
     public const int RandomCases = 30_000;
     public const int MutationCases = 30_000;
@@ -93,6 +94,7 @@ public sealed class MessagePackFuzzTests
             Assert.True(allocated <= limit, $"failed decode of {blob.Length} bytes allocated {allocated} (limit {limit}): {Convert.ToHexStringLower(blob)}");
         });
 
+        output.WriteLine($"{failures} failed decodes; worst allocation beyond the constant: {worst:F1} bytes per input byte (limit {AllocationPerInputByte})");
         Assert.True(failures > AllocationCases / 2, $"only {failures} decodes failed");
     }
 
