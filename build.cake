@@ -169,10 +169,28 @@ Task("Run")
 Task("Bench")
     .Does(() =>
 {
-    // Code-path benchmarks (BenchmarkDotNet). The side-by-side load harness is bench/load/run.sh.
-    DotNetRun(root.CombineWithFilePath("bench/Gatehouse.Benchmarks/Gatehouse.Benchmarks.csproj").FullPath,
-        new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter),
-        new DotNetRunSettings { Configuration = "Release" });
+    // Code-path benchmarks (BenchmarkDotNet). The side-by-side load harness is bench/load/run.py.
+    // --bench-job defaults to "short" (3 warm-ups, 3 iterations, 1 launch) so the whole suite fits in
+    // about ten minutes on a small shared machine; --bench-job=default gives BenchmarkDotNet's own
+    // statistically driven job, any other value (dry, medium, long) is passed through.
+    var benchJob = Argument("bench-job", "short");
+    var project = root.CombineWithFilePath("bench/Gatehouse.Benchmarks/Gatehouse.Benchmarks.csproj").FullPath;
+    var settings = new DotNetRunSettings { Configuration = "Release" };
+
+    // The bytes-per-host table takes seconds and has no filter; print it with every full run.
+    if (benchFilter == "*")
+    {
+        DotNetRun(project, new ProcessArgumentBuilder().Append("sizes"), settings);
+        settings.NoBuild = true;
+    }
+
+    var arguments = new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter);
+    if (benchJob != "default")
+    {
+        arguments.Append("--job").Append(benchJob);
+    }
+
+    DotNetRun(project, arguments, settings);
 });
 
 RunTarget(target);
