@@ -169,7 +169,7 @@ public sealed unsafe class ConfigChannelReader : IDisposable
 
         // The header page only: growth of the file never needs a remap, and a truncation can only
         // hurt in the moment between measuring the size above and reading the header below.
-        if (_region is null && !TryMap(HeaderRegionSize))
+        if (_region is null && !TryMapHeader())
         {
             return Torn("the file changed size while being mapped");
         }
@@ -343,12 +343,12 @@ public sealed unsafe class ConfigChannelReader : IDisposable
         return true;
     }
 
-    private bool TryMap(long size)
+    private bool TryMapHeader()
     {
         UnmapRegion();
         try
         {
-            _region = MappedRegion.Map(_stream!, size, writable: false);
+            _region = MappedRegion.MapPrefix(_stream!, HeaderRegionSize);
             return true;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
