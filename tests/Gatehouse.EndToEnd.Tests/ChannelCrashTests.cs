@@ -21,6 +21,8 @@ public sealed partial class ChannelCrashTests(ITestOutputHelper output) : IAsync
 
     private const string Host = "crash.example.com";
 
+    private static readonly TimeSpan RewriteInterval = TimeSpan.FromMilliseconds(5);
+
     private GatehouseStack _stack = null!;
 
     public async Task InitializeAsync()
@@ -90,7 +92,11 @@ public sealed partial class ChannelCrashTests(ITestOutputHelper output) : IAsync
         output.WriteLine($"{Kills} kills, {applied.Count} generations applied (last {applied[^1].Generation}), {watch.Elapsed.TotalSeconds:0.0} s");
     }
 
-    /// <summary>Rewrites the Ingress with a new path every few milliseconds: each write is a new config.</summary>
+    /// <summary>
+    /// Rewrites the Ingress with a new path every few milliseconds: each write is a new config. The
+    /// folder source reloads at least every 10 debounce periods (10 ms here) under a constant stream
+    /// of edits, so writing faster than this would only take CPU from the restarting controllers.
+    /// </summary>
     private async Task RewriteContinuouslyAsync(CancellationToken cancellationToken)
     {
         for (var i = 1; !cancellationToken.IsCancellationRequested; i++)
@@ -98,7 +104,7 @@ public sealed partial class ChannelCrashTests(ITestOutputHelper output) : IAsync
             _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", Host, ($"/p{i}", "Prefix", "svc-a")));
             try
             {
-                await Task.Delay(2, cancellationToken);
+                await Task.Delay(RewriteInterval, cancellationToken);
             }
             catch (OperationCanceledException)
             {
