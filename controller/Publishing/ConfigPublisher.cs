@@ -3,8 +3,10 @@ using Gatehouse.Model;
 namespace Gatehouse.Controller.Publishing;
 
 /// <summary>
-/// Publishes a config only when its content differs from the last one published, and never before
-/// the sources have synced. Each publish bumps the generation the proxy watches, so skipping
+/// Publishes a config only when its content differs from the last one published, never before
+/// the sources have synced, and never an empty config over a non-empty one while a source's last
+/// read was incomplete (an unreadable folder or a broken manifest must not take every route down;
+/// the Tengine empty-config protection). Each publish bumps the generation the proxy watches, so skipping
 /// identical configs spares the proxy pointless rebuilds (file watchers fire on touches and saves
 /// that change nothing). Not thread-safe: the controller loop is its only caller.
 /// </summary>
@@ -25,12 +27,22 @@ public sealed class ConfigPublisher
     public GatehouseConfig? LastPublished => _lastPublished;
 
     /// <summary>Publishes if allowed and changed. Exceptions from the sink propagate; the next call retries.</summary>
-    public PublishOutcome Publish(GatehouseConfig config, bool sourcesSynced)
+    /// <param name="sourcesComplete">False when any source's last read missed something (see <see cref="Sources.IResourceSource.LastReadComplete"/>).</param>
+    public PublishOutcome Publish(GatehouseConfig config, bool sourcesSynced, bool sourcesComplete = true)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (!sourcesSynced)
         {
             return PublishOutcome.NotSynced;
+        }
+
+        // Before this process published anything, the channel may still hold a previous
+        // controller's config (generation > 0): assume it had hosts rather than wipe it on restart.
+        var lastServed = _lastPublished is { } last ? !IsEmpty(last) : _sink.Generation > 0;
+        if (!sourcesComplete && lastServed && IsEmpty(config))
+        {
+            // Keep the last published config; the next change (a fixed file) is evaluated afresh.
+            return PublishOutcome.RefusedEmpty;
         }
 
         if (ConfigEquality.ContentEquals(_lastPublished, config))
@@ -42,4 +54,7 @@ public sealed class ConfigPublisher
         _lastPublished = config with { Generation = generation };
         return PublishOutcome.Published;
     }
+
+    /// <summary>Serves nothing at all: every request would be answered 404.</summary>
+    private static bool IsEmpty(GatehouseConfig config) => config.Hosts.IsDefaultOrEmpty && config.DefaultBackend is null;
 }

@@ -110,16 +110,19 @@ public sealed class ControllerLoop : BackgroundService
             return true;
         }
 
+        // Snapshots first, then the flags: a source sets its flag before its snapshot, so the flags
+        // read here are at least as new as the snapshots (an incomplete read is never missed).
+        var snapshot = MergeSnapshots();
+        var incomplete = _sources.Where(s => !s.LastReadComplete).Select(s => s.Name).ToList();
         TranslationResult result;
         PublishOutcome outcome;
         var started = _time.GetTimestamp();
         try
         {
-            var snapshot = MergeSnapshots();
             _metrics?.Snapshot(snapshot);
             result = IngressTranslator.Translate(snapshot, _options);
             ReportRejections(result.Rejections);
-            outcome = _publisher.Publish(result.Config, sourcesSynced: true);
+            outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);
         }
         catch (Exception ex)
         {
@@ -127,6 +130,18 @@ public sealed class ControllerLoop : BackgroundService
             _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = ex.Message });
             _metrics?.Failed();
             return false;
+        }
+
+        if (outcome == PublishOutcome.RefusedEmpty)
+        {
+            // The channel keeps serving what it has; readiness is unaffected (the proxy is serving).
+            var kept = _publisher.Generation;
+            _logger.LogWarning(
+                "Refusing to publish a config with no hosts while {Sources} had an incomplete read; keeping generation {Generation} until the next change",
+                string.Join(", ", incomplete), kept);
+            _metrics?.RefusedEmpty();
+            _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = null, Generation = kept, Rejections = result.Rejections });
+            return true;
         }
 
         var config = result.Config;

@@ -9,4 +9,10 @@ public enum PublishOutcome
     Unchanged,
 
     Published,
+
+    /// <summary>
+    /// The config has no hosts and no default backend, the last one published had some, and a source's
+    /// last read was incomplete: most likely a read error, not a real deletion, so nothing is written.
+    /// </summary>
+    RefusedEmpty,
 }

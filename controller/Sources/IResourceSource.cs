@@ -12,6 +12,14 @@ public interface IResourceSource
     /// <summary>True once the first complete read finished; translating earlier would publish a partial config.</summary>
     bool HasSynced { get; }
 
+    /// <summary>
+    /// False when the last read could not see everything the source holds (for the folder: the
+    /// listing failed, or a manifest file could not be read or parsed), so <see cref="Current"/> may
+    /// lack objects that still exist. The publisher then refuses a config that drops every host
+    /// (Tengine's empty-config protection), since a transient read error must not take all routes down.
+    /// </summary>
+    bool LastReadComplete { get; }
+
     /// <summary>The latest complete view (<see cref="ResourceSnapshot.Empty"/> before sync).</summary>
     ResourceSnapshot Current { get; }
 

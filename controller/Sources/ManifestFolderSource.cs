@@ -20,6 +20,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     private FileSystemWatcher? _watcher;
     private volatile ResourceSnapshot _current = ResourceSnapshot.Empty;
     private volatile bool _hasSynced;
+    private volatile bool _lastReadComplete = true;
     private volatile bool _disposed;
     private long _version;
     private long _pendingSince;
@@ -41,6 +42,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     public string Name => $"manifests:{_directory}";
 
     public bool HasSynced => _hasSynced;
+
+    public bool LastReadComplete => _lastReadComplete;
 
     public ResourceSnapshot Current => _current;
 
@@ -147,17 +150,21 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         ResourceSnapshot snapshot;
         lock (_reloadLock)
         {
+            bool complete;
             try
             {
-                snapshot = ReadFolder();
+                snapshot = ReadFolder(out complete);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Keep serving the last good view rather than publishing an empty config.
+                _lastReadComplete = false;
                 _logger.LogError(ex, "Cannot list manifests directory {Directory}; keeping the previous snapshot", _directory);
                 return;
             }
 
+            // Set before the snapshot so a loop woken by it never pairs this snapshot with a stale flag.
+            _lastReadComplete = complete;
             _current = snapshot;
             _hasSynced = true;
             _logger.LogInformation(
@@ -170,8 +177,10 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         }
     }
 
-    private ResourceSnapshot ReadFolder()
+    /// <param name="complete">False if any manifest file could not be read or was (partly) unparsable.</param>
+    private ResourceSnapshot ReadFolder(out bool complete)
     {
+        complete = true;
         var files = Directory.EnumerateFiles(_directory)
             .Where(path => Path.GetFileName(path) is var name && !name.StartsWith('.') && ManifestParser.IsManifestFile(name))
             .Order(StringComparer.Ordinal)
@@ -196,6 +205,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             {
                 // Deleted between listing and reading, or not readable: skip it, the rest still loads.
                 _logger.LogWarning("Skipping manifest {File}: cannot read: {Reason}", path, ex.Message);
+                complete = false;
                 continue;
             }
 
@@ -203,6 +213,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             foreach (var problem in result.Problems)
             {
                 _logger.LogWarning("Skipping part of manifest {Problem}", problem.ToString());
+                complete = false;
             }
 
             foreach (var kind in result.IgnoredKinds)

@@ -42,7 +42,7 @@ public sealed class ControllerMetrics
 
         _publishes = meter.CreateCounter<long>(
             "gatehouse_controller_publishes_total",
-            description: "Control loop passes by outcome: published, unchanged, not_synced or failed.");
+            description: "Control loop passes by outcome: published, unchanged, not_synced, refused_empty or failed.");
 
         meter.CreateObservableGauge(
             "gatehouse_controller_objects",
@@ -63,6 +63,9 @@ public sealed class ControllerMetrics
     public void NotSynced() => _publishes.Add(1, Outcome("not_synced"));
 
     public void Failed() => _publishes.Add(1, Outcome("failed"));
+
+    /// <summary>A pass refused by empty-config protection (nothing written).</summary>
+    public void RefusedEmpty() => _publishes.Add(1, Outcome("refused_empty"));
 
     /// <summary>Records the object counts of the snapshot being translated.</summary>
     public void Snapshot(ResourceSnapshot snapshot)

@@ -48,6 +48,52 @@ public sealed class ConfigPublisherTests
         """), Options).Config;
 
     [Fact]
+    public void AnEmptyConfigIsRefusedAfterANonEmptyOneOnlyWhileSourcesAreIncomplete()
+    {
+        var sink = new RecordingSink();
+        var publisher = new ConfigPublisher(sink);
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("a.test", "10.0.0.1"), sourcesSynced: true));
+
+        Assert.Equal(PublishOutcome.RefusedEmpty, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: false));
+        Assert.Single(sink.Published);
+        Assert.Equal("a.test", publisher.LastPublished!.Hosts[0].Host);
+
+        // A non-empty config from an incomplete read is a partial change, not a wipe-out: it goes out.
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("b.test", "10.0.0.1"), sourcesSynced: true, sourcesComplete: false));
+
+        // A default backend alone still serves traffic, so it is not empty either.
+        var defaultOnly = GatehouseConfig.Empty with { DefaultBackend = "web", Backends = Config("b.test", "10.0.0.1").Backends };
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(defaultOnly, sourcesSynced: true, sourcesComplete: false));
+
+        // A complete read that really has nothing left is published.
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: true));
+        Assert.Equal(4, sink.Published.Count);
+
+        // Empty after empty is simply unchanged; there is nothing left to protect.
+        Assert.Equal(PublishOutcome.Unchanged, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: false));
+    }
+
+    [Fact]
+    public void AfterARestartAnEmptyConfigFromAnIncompleteReadDoesNotWipeThePreviousControllersConfig()
+    {
+        // The channel already holds generation 7 from before the restart; its content is unknown here.
+        var sink = new RecordingSink { Generation = 7 };
+        var publisher = new ConfigPublisher(sink);
+        Assert.Equal(PublishOutcome.RefusedEmpty, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: false));
+        Assert.Empty(sink.Published);
+
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: true));
+    }
+
+    [Fact]
+    public void AnEmptyFirstConfigOnANewChannelIsPublishedEvenFromAnIncompleteRead()
+    {
+        var sink = new RecordingSink();
+        var publisher = new ConfigPublisher(sink);
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(GatehouseConfig.Empty, sourcesSynced: true, sourcesComplete: false));
+    }
+
+    [Fact]
     public void NothingIsPublishedBeforeSourcesSync()
     {
         var sink = new RecordingSink();

@@ -99,6 +99,49 @@ public sealed class ControllerLoopTests
     }
 
     [Fact]
+    public void AConfigWithoutHostsIsNotPublishedWhileTheSourceReadIsIncomplete()
+    {
+        var h = Create(new FakeSource { HasSynced = true });
+        h.Source.Set(Snapshot("a.test"));
+        Assert.True(h.Loop.RunOnce());
+        Assert.Single(h.Sink.Published);
+
+        // Every manifest became unreadable: the snapshot is empty only because the read failed.
+        h.Source.LastReadComplete = false;
+        h.Source.Set(ResourceSnapshot.Empty);
+        Assert.True(h.Loop.RunOnce());
+        Assert.True(h.Loop.RunOnce());
+
+        Assert.Single(h.Sink.Published);
+        var refusals = h.Logger.At(LogLevel.Warning).Where(m => m.Contains("Refusing to publish a config with no hosts", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, refusals.Count);
+        Assert.Contains("fake", refusals[0], StringComparison.Ordinal);
+        Assert.Null(h.State.Current.NotReadyReason);
+        Assert.Equal((1L, 1), (h.State.Current.Generation, h.State.Current.Hosts));
+
+        // Fixed: the next change publishes normally.
+        h.Source.LastReadComplete = true;
+        h.Source.Set(Snapshot("b.test"));
+        Assert.True(h.Loop.RunOnce());
+        Assert.Equal(2, h.Sink.Published.Count);
+        Assert.Equal("b.test", h.Sink.Published[1].Hosts[0].Host);
+    }
+
+    [Fact]
+    public void ACompleteReadThatDropsEveryHostStillPublishes()
+    {
+        var h = Create(new FakeSource { HasSynced = true });
+        h.Source.Set(Snapshot("a.test"));
+        h.Loop.RunOnce();
+
+        h.Source.Set(ResourceSnapshot.Empty);
+        Assert.True(h.Loop.RunOnce());
+
+        Assert.Equal(2, h.Sink.Published.Count);
+        Assert.Empty(h.Sink.Published[1].Hosts);
+    }
+
+    [Fact]
     public async Task RunningLoopPublishesOnStartAndOnEachChange()
     {
         var h = Create(new FakeSource());

@@ -75,6 +75,12 @@ public sealed class ControllerMetricsTests
         source.HasSynced = true;
         Assert.True(loop.RunOnce()); // publishes generation 1
         Assert.True(loop.RunOnce()); // same content: unchanged
+        source.LastReadComplete = false;
+        source.Set(Gatehouse.Controller.Sources.ResourceSnapshot.Empty);
+        Assert.True(loop.RunOnce()); // empty after an incomplete read: refused
+        source.LastReadComplete = true;
+        source.Set(Snapshot);
+        Assert.True(loop.RunOnce()); // readable again, same content as generation 1: unchanged
 
         using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -82,13 +88,11 @@ public sealed class ControllerMetricsTests
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Contains("# TYPE gatehouse_controller_generation_published gauge\ngatehouse_controller_generation_published 1\n", text, StringComparison.Ordinal);
-        Assert.Contains(
-            "# TYPE gatehouse_controller_publishes_total counter\n"
-            + "gatehouse_controller_publishes_total{outcome=\"not_synced\"} 1\n"
-            + "gatehouse_controller_publishes_total{outcome=\"published\"} 1\n"
-            + "gatehouse_controller_publishes_total{outcome=\"unchanged\"} 1\n",
-            text,
-            StringComparison.Ordinal);
+        Assert.Contains("# TYPE gatehouse_controller_publishes_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_publishes_total{outcome=\"not_synced\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_publishes_total{outcome=\"published\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_publishes_total{outcome=\"unchanged\"} 2\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_publishes_total{outcome=\"refused_empty\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_publish_duration_seconds_count 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_objects{kind=\"Ingress\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_objects{kind=\"IngressClass\"} 1\n", text, StringComparison.Ordinal);

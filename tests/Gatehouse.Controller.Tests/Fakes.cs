@@ -13,7 +13,8 @@ internal sealed class RecordingSink : IConfigSink
 
     public Exception? FailWith { get; set; }
 
-    public long Generation { get; private set; }
+    /// <summary>Settable so a test can start from a channel a previous controller wrote to.</summary>
+    public long Generation { get; set; }
 
     public IReadOnlyList<GatehouseConfig> Published
     {
@@ -74,6 +75,8 @@ internal sealed class FakeSource(string name = "fake") : IResourceSource
     public string Name => name;
 
     public bool HasSynced { get; set; }
+
+    public bool LastReadComplete { get; set; } = true;
 
     public ResourceSnapshot Current { get; private set; } = ResourceSnapshot.Empty;
 

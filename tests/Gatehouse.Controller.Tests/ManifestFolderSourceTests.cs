@@ -144,6 +144,29 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task AnUnparsableFileMarksTheReadIncompleteUntilItIsFixed()
+    {
+        Write("a.yaml", ServiceA);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(20), changes);
+        await source.StartAsync(CancellationToken.None);
+        await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.True(source.LastReadComplete);
+
+        // The file that held every object is now broken: the snapshot is empty, but not because the
+        // objects were deleted, and the flag says so.
+        Write("a.yaml", "kind: [unterminated\n");
+        var broken = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.Empty(broken.Services);
+        Assert.False(source.LastReadComplete);
+
+        Write("a.yaml", ServiceA);
+        var fixedSnapshot = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.Equal(["default/a"], fixedSnapshot.Services.Keys);
+        Assert.True(source.LastReadComplete);
+    }
+
+    [Fact]
     public async Task MissingDirectoryFailsToStart()
     {
         using var source = new ManifestFolderSource(Path.Combine(_directory, "nope"), TimeSpan.Zero, _logger);

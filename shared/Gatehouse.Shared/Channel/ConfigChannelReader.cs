@@ -7,8 +7,10 @@ namespace Gatehouse.Channel;
 
 /// <summary>
 /// The proxy's side of the channel (protocol in docs/channel.md). Not thread-safe: one strategy
-/// thread polls it. Every access to mapped bytes is preceded by a check of the file's current size,
-/// because touching a mapped page beyond the end of a truncated file raises SIGBUS.
+/// thread polls it. Only the header page is mapped (the seqlocks need shared-memory loads), and
+/// every access to it is preceded by a check that the file still covers it, because touching a
+/// mapped page beyond the end of a truncated file raises SIGBUS. Payloads are copied with pread,
+/// which reports a file that shrank as a short read instead of killing the process.
 /// </summary>
 public sealed unsafe class ConfigChannelReader : IDisposable
 {
@@ -165,7 +167,9 @@ public sealed unsafe class ConfigChannelReader : IDisposable
                 $"truncated:{_openedFile.Inode}:{size}");
         }
 
-        if ((_region is null || _region.Length != size) && !TryMap(size))
+        // The header page only: growth of the file never needs a remap, and a truncation can only
+        // hurt in the moment between measuring the size above and reading the header below.
+        if (_region is null && !TryMapHeader())
         {
             return Torn("the file changed size while being mapped");
         }
@@ -242,11 +246,6 @@ public sealed unsafe class ConfigChannelReader : IDisposable
                 if (grown > size)
                 {
                     size = grown;
-                    if (!TryMap(size))
-                    {
-                        return Torn("the file changed size while being mapped");
-                    }
-
                     continue;
                 }
 
@@ -258,8 +257,16 @@ public sealed unsafe class ConfigChannelReader : IDisposable
                 return NoChange();
             }
 
+            // pread, not the mapping: if someone truncates the file during the copy (only an outside
+            // process would; the writer never shrinks it) this is a short read, not a SIGBUS. It
+            // reads the same page-cache pages the writer stores to, so the seqlock still applies:
+            // the syscall sits between the acquire load above and the fenced re-check below.
             var payload = GC.AllocateUninitializedArray<byte>((int)length);
-            new ReadOnlySpan<byte>(_region.Pointer + offset, payload.Length).CopyTo(payload);
+            if (ReadAt(_stream!, payload, offset) != payload.Length)
+            {
+                return Torn($"the file shrank below {offset + length} bytes while slot {active} was being read");
+            }
+
             if (!SeqLock.ReadValidate(slotSequence, slotBegin))
             {
                 tornDetail = $"slot {active} was rewritten while being copied";
@@ -336,12 +343,12 @@ public sealed unsafe class ConfigChannelReader : IDisposable
         return true;
     }
 
-    private bool TryMap(long size)
+    private bool TryMapHeader()
     {
         UnmapRegion();
         try
         {
-            _region = MappedRegion.Map(_stream!, size, writable: false);
+            _region = MappedRegion.MapPrefix(_stream!, HeaderRegionSize);
             return true;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)

@@ -64,7 +64,7 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
 
         // A new file is built under a temporary name and renamed into place, so a reader never
         // sees it empty or half initialised (which it would have to report as truncated).
-        if (!File.Exists(fullPath) && TryCreate(fullPath, time) is { } created)
+        if (!File.Exists(fullPath) && TryCreate(fullPath, time, replace: false) is { } created)
         {
             return created;
         }
@@ -72,32 +72,40 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
         var stream = new FileStream(fullPath, StreamOptions(FileMode.OpenOrCreate));
         try
         {
-            // Too short to hold a header (truncated, or created by someone else): extend before
-            // mapping, since a mapping must not reach past the end of the file, then initialise.
-            var initialize = stream.Length < HeaderRegionSize;
-            if (initialize)
+            // A file too short to hold a header is never mapped: a mapping must not reach past its end.
+            if (stream.Length >= HeaderRegionSize)
             {
-                stream.SetLength(MinimumFileLength);
-            }
+                var writer = new ConfigChannelWriter(fullPath, stream, MappedRegion.Map(stream, stream.Length, writable: true), time);
+                if (writer.TryContinue())
+                {
+                    return writer;
+                }
 
-            var region = MappedRegion.Map(stream, stream.Length, writable: true);
-            var writer = new ConfigChannelWriter(fullPath, stream, region, time);
-            if (initialize || !writer.TryContinue())
+                writer.Dispose();
+            }
+            else
             {
-                writer.Initialize();
+                stream.Dispose();
             }
-
-            return writer;
         }
         catch
         {
             stream.Dispose();
             throw;
         }
+
+        // Unusable (truncated, foreign or corrupt): build a fresh file and rename it over this one
+        // rather than re-initialise in place. A reader then switches to the new inode in one step;
+        // in place it would see the cleared magic and the old, shorter size on the way and report
+        // transient rejections, and a truncate-then-extend could leave it mapping a shrunk file.
+        return TryCreate(fullPath, time, replace: true)!;
     }
 
-    /// <summary>Creates and initialises the file atomically; null if another file appeared at the path meanwhile.</summary>
-    private static ConfigChannelWriter? TryCreate(string fullPath, TimeProvider time)
+    /// <summary>
+    /// Creates and initialises the file atomically. With <paramref name="replace"/> it renames over
+    /// whatever is at the path; without, it returns null if another file appeared there meanwhile.
+    /// </summary>
+    private static ConfigChannelWriter? TryCreate(string fullPath, TimeProvider time, bool replace)
     {
         var temporary = System.IO.Path.Combine(
             System.IO.Path.GetDirectoryName(fullPath)!,
@@ -110,11 +118,11 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
             writer = new ConfigChannelWriter(fullPath, stream, MappedRegion.Map(stream, MinimumFileLength, writable: true), time);
             writer.Initialize();
 
-            // No overwrite: if a file appeared meanwhile, it is continued (or re-initialised) instead.
-            File.Move(temporary, fullPath, overwrite: false);
+            // Without replace: if a file appeared meanwhile, it is continued (or replaced) instead.
+            File.Move(temporary, fullPath, overwrite: replace);
             return writer;
         }
-        catch (IOException) when (File.Exists(fullPath))
+        catch (IOException) when (!replace && File.Exists(fullPath))
         {
             File.Delete(temporary);
             writer?.Dispose();

@@ -51,6 +51,26 @@ internal sealed unsafe class MappedRegion : IDisposable
         }
     }
 
+    /// <summary>
+    /// Maps read-only the first <paramref name="length"/> bytes of an open file of any size of at
+    /// least that many bytes. The mapping object's capacity is the file's current size (the runtime
+    /// refuses a smaller one); only the view is limited, so later growth of the file is irrelevant.
+    /// </summary>
+    public static MappedRegion MapPrefix(FileStream stream, long length)
+    {
+        var file = MemoryMappedFile.CreateFromFile(stream, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+        try
+        {
+            var view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+            return new MappedRegion(file, view, length);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
         if (_pointer != null)

@@ -74,16 +74,34 @@ internal sealed class GatehouseStack : IAsyncDisposable
 
     public void DeleteManifest(string fileName) => File.Delete(System.IO.Path.Combine(ManifestsDirectory, fileName));
 
-    public async Task StartControllerAsync()
+    /// <summary>Starts a controller; by default waits until it has published (its /readyz is 200).</summary>
+    public async Task StartControllerAsync(int debounceMilliseconds = 100, bool waitForReady = true)
     {
         ControllerAdminPort = FreePort.Next();
         Controller = Track(ChildProcess.Start("controller", Binaries.Controller,
             "--manifests", ManifestsDirectory,
             "--channel", ChannelPath,
             "--admin-port", ControllerAdminPort.ToString(),
-            "--debounce-ms", "100"));
-        await WaitUntilAsync(async () => (await TryGetStatusAsync(ControllerAdminPort, "/readyz")) == HttpStatusCode.OK,
-            "controller ready", Controller);
+            "--debounce-ms", debounceMilliseconds.ToString()));
+        if (waitForReady)
+        {
+            await WaitUntilAsync(async () => (await TryGetStatusAsync(ControllerAdminPort, "/readyz")) == HttpStatusCode.OK,
+                "controller ready", Controller);
+        }
+    }
+
+    /// <summary>
+    /// SIGKILLs the controller (no cleanup of any kind, as a crash or an OOM kill) and forgets it, so
+    /// a test that restarts it many times does not keep every dead process's output around.
+    /// </summary>
+    public async Task KillControllerAsync()
+    {
+        var controller = Controller ?? throw new InvalidOperationException("No controller is running.");
+        controller.Kill();
+        await controller.WaitForExitAsync(Patience);
+        _processes.Remove(controller);
+        await controller.DisposeAsync();
+        Controller = null;
     }
 
     public async Task StartProxyAsync(bool waitForConfig = true)
@@ -104,6 +122,16 @@ internal sealed class GatehouseStack : IAsyncDisposable
                 "proxy ready", Proxy);
         }
     }
+
+    /// <summary>The proxy's admin /config document.</summary>
+    public async Task<JsonElement> ProxyConfigAsync()
+    {
+        using var document = JsonDocument.Parse(await Client.GetStringAsync($"http://127.0.0.1:{ProxyAdminPort}/config"));
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Status of an admin endpoint, or null if nothing answers.</summary>
+    public Task<HttpStatusCode?> AdminStatusAsync(int port, string path) => TryGetStatusAsync(port, path);
 
     /// <summary>The generation the proxy serves, from its admin endpoint.</summary>
     public async Task<long> ProxyGenerationAsync()
