@@ -68,8 +68,9 @@ Task("Test")
         skipped += (long)counters.Attribute("notExecuted");
     }
 
-    Information("");
-    Information($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
+    // Plain Console output: Cake's log colours the numbers, and CI reads this line as text.
+    Console.WriteLine();
+    Console.WriteLine($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
     if (failures.Count > 0 || failed > 0 || passed == 0)
     {
         throw new CakeException("Tests failed:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
