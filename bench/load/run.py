@@ -6,13 +6,14 @@ several repetitions and each cell reports the median. Writes a Markdown table (d
 bench/results/latest.md). Needs nginx, haproxy and wrk (installs them with apt when missing) and the
 published Gatehouse executables (./build.sh --target=Publish).
 """
-import argparse, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
+BACKEND_PORT2 = 19002
 BACKEND_PORT, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN = 19001, 19010, 19020, 19030, 19031
 
 SCENARIOS = {
@@ -124,7 +125,7 @@ http {{ access_log off; keepalive_requests 1000000;
 def start_backend(work):
     with open(os.path.join(work, "16k"), "wb") as f:
         f.write(b"x" * 16384)
-    conf = nginx_conf(work, "backend", f"""  server {{ listen 127.0.0.1:{BACKEND_PORT} backlog=4096; 
+    conf = nginx_conf(work, "backend", f"""  server {{ listen 127.0.0.1:{BACKEND_PORT} backlog=4096; listen 127.0.0.1:{BACKEND_PORT2} backlog=4096;
     location = /16k {{ alias {work}/16k; }}
     location / {{ return 200 "ok\\n"; }} }}""", 1)
     p = spawn(["nginx", "-c", conf, "-p", work])
@@ -161,11 +162,10 @@ backend be
     return Peer("haproxy", HAPROXY_PORT, lambda: spawn(["haproxy", "-f", conf]))
 
 
-def gatehouse_peer(work, bindir, hosts):
-    manifests = os.path.join(work, "manifests")
-    os.makedirs(manifests, exist_ok=True)
-    with open(os.path.join(manifests, "bench.yaml"), "w") as f:
-        f.write(f"""apiVersion: networking.k8s.io/v1
+def write_manifests(manifests, backend_port, extra_hosts):
+    """The bench config: a host-less catch-all route to the backend, plus `extra_hosts` named hosts.
+    Written to a temporary name and renamed, as deployment tooling does."""
+    docs = [f"""apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {{name: gatehouse, annotations: {{ingressclass.kubernetes.io/is-default-class: "true"}}}}
 spec: {{controller: gatehouse.io/ingress-controller}}
@@ -179,7 +179,7 @@ apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata: {{name: backend-1, namespace: default, labels: {{kubernetes.io/service-name: backend}}}}
 addressType: IPv4
-ports: [{{name: http, port: {BACKEND_PORT}}}]
+ports: [{{name: http, port: {backend_port}}}]
 endpoints: [{{addresses: ["127.0.0.1"], conditions: {{ready: true}}}}]
 ---
 apiVersion: networking.k8s.io/v1
@@ -189,17 +189,67 @@ spec:
   rules:
   - http:
       paths:
-      - {{path: /, pathType: Prefix, backend: {{service: {{name: backend, port: {{name: http}}}}}}}}
-""")
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: backend, port: {{name: http}}}}}}}}"""]
+    for i in range(extra_hosts):
+        docs.append(f"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: host-{i}, namespace: default}}
+spec:
+  rules:
+  - host: host-{i}.bench.test
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: backend, port: {{name: http}}}}}}}}""")
+    tmp = os.path.join(manifests, ".bench.yaml.tmp")
+    with open(tmp, "w") as f:
+        f.write("\n---\n".join(docs) + "\n")
+    os.replace(tmp, os.path.join(manifests, "bench.yaml"))
+
+
+def churn(peer, duration, interval, stop_marker):
+    """Keep-alive load while the manifests change every `interval` seconds: hosts added and removed,
+    the endpoint moved between the backend's two ports. Every failed request is a bug."""
+    import threading
+    stop = threading.Event()
+    changes = [0]
+
+    def rewrite():
+        i = 0
+        while not stop.wait(interval):
+            i += 1
+            write_manifests(peer.manifests, BACKEND_PORT2 if i % 2 else BACKEND_PORT, extra_hosts=i % 7)
+            changes[0] += 1
+    t = threading.Thread(target=rewrite, daemon=True)
+    t.start()
+    try:
+        r = run_wrk(peer.port, "ka50", duration)
+    finally:
+        stop.set()
+        t.join()
+        write_manifests(peer.manifests, BACKEND_PORT, extra_hosts=0)
+    generation = None
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{GATEHOUSE_ADMIN}/config", timeout=2) as resp:
+            generation = json.load(resp).get("generation")
+    except Exception:
+        pass
+    return r, changes[0], generation
+
+
+def gatehouse_peer(work, bindir, hosts):
+    manifests = os.path.join(work, "manifests")
+    os.makedirs(manifests, exist_ok=True)
+    write_manifests(manifests, BACKEND_PORT, extra_hosts=0)
     channel = os.path.join(work, "config.bin")
     controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
-                        "--admin-port", "19032"])
+                        "--admin-port", "19032", "--debounce-ms", "20"])
 
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
                       "--http-port", str(GATEHOUSE_PORT), "--admin-port", str(GATEHOUSE_ADMIN)])
     peer = Peer("gatehouse", GATEHOUSE_PORT, start)
     peer.controller = controller
+    peer.manifests = manifests
     return peer
 
 
@@ -248,12 +298,14 @@ def main():
     ap.add_argument("--scenarios", default="ka50,ka200,ka16k,close")
     ap.add_argument("--peers", default="direct,nginx,haproxy,gatehouse")
     ap.add_argument("--nginx-workers", default="auto")
+    ap.add_argument("--churn", type=int, default=10, help="seconds of keep-alive load on Gatehouse while manifests change every 100 ms (0: skip)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "artifacts", "bin"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))
     args = ap.parse_args()
 
     ensure_tools()
     work = tempfile.mkdtemp(prefix="gatehouse-load-")
+    os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and must read the 16 KiB file
     backend = start_backend(work)
     peers = []
     try:
@@ -280,8 +332,15 @@ def main():
                     r = measure(p, s, args.duration)
                     results.setdefault((s, p.name), []).append(r)
                     print(f"rep {rep + 1} {s:6} {p.name:24} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms errors {r['errors']}", flush=True)
+        churn_result = None
+        gatehouse = next((p for p in peers if p.name == "gatehouse"), None)
+        if gatehouse and args.churn > 0:
+            churn_result = churn(gatehouse, args.churn, 0.1, None)
+            r, n, gen = churn_result
+            print(f"churn: generation at the end {gen}", flush=True)
+            print(f"churn: {r['requests']} requests, {n} manifest changes, errors {r['connect'] + r['read'] + r['write'] + r['timeout']}, non-2xx {r['non2xx']}", flush=True)
         rss = {p.name: peak_rss_mb(p.proc.pid) for p in peers}
-        write_report(args, peers, scenarios, results, rss)
+        write_report(args, peers, scenarios, results, rss, churn_result)
     finally:
         for p in peers:
             if getattr(p, "controller", None):
@@ -292,7 +351,7 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def write_report(args, peers, scenarios, results, rss):
+def write_report(args, peers, scenarios, results, rss, churn_result=None):
     med = lambda xs, k: statistics.median(x[k] for x in xs)
     lines = ["# Load runs: Gatehouse side by side with nginx and HAProxy", "",
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --duration {args.duration} "
@@ -310,6 +369,16 @@ def write_report(args, peers, scenarios, results, rss):
             lines.append(f"| {SCENARIOS[s][3]} | {p.name} | {med(xs, 'rps'):.0f} | {med(xs, 'p50'):.2f} | {med(xs, 'p99'):.2f} | "
                          f"{med(xs, 'p999'):.2f} | {sum(x['errors'] for x in xs)} | {sum(x['non2xx'] for x in xs)} | "
                          f"{med(xs, 'cpu100k'):.2f} | {med(xs, 'us'):.1f} | {rss[p.name]:.0f} | {ratio} | {p99r} |")
+    if churn_result:
+        r, n, gen = churn_result
+        errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
+        lines += ["", "## Churn: keep-alive load while the manifests change every 100 ms", "",
+                  f"Gatehouse, wrk -c50 for {args.churn} s while a writer renamed a new manifest into the folder every 100 ms "
+                  "(0–6 extra hosts added/removed, the endpoint moved between the backend's two ports).", "",
+                  "| requests | manifest changes | generation at the end | connect/read/write errors | timeouts | non-2xx |",
+                  "|---|---|---|---|---|---|",
+                  f"| {r['requests']} | {n} | {gen} | {r['connect'] + r['read'] + r['write']} | {r['timeout']} | {r['non2xx']} |", "",
+                  "Every figure after the third column must be 0: an update that loses a request is a bug."]
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
