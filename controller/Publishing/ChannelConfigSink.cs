@@ -25,7 +25,10 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
         _schema = schema;
         _publishedBy = publishedBy;
         _writer = ConfigChannelWriter.Open(path);
+        Existing = _writer.Generation > 0 ? ReadExisting(path) : null;
     }
+
+    public GatehouseConfig? Existing { get; }
 
     /// <summary>"gatehouse-controller VERSION" from this assembly's informational version.</summary>
     public static string DefaultPublishedBy { get; } = "gatehouse-controller " + (
@@ -49,4 +52,24 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
     }
 
     public void Dispose() => _writer.Dispose();
+
+    private static GatehouseConfig? ReadExisting(string path)
+    {
+        // Anything but a clean, decodable blob means "unknown": the first pass then publishes as before.
+        using var reader = new ConfigChannelReader(path);
+        var result = reader.Poll();
+        if (result.Status != ChannelReadStatus.NewBlob)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ConfigSerializer.Deserialize(result.Blob!.Payload);
+        }
+        catch (Exception ex) when (ex is FormatException or ConfigSchemaException)
+        {
+            return null;
+        }
+    }
 }

@@ -19,6 +19,10 @@ public sealed class ConfigPublisher
     {
         ArgumentNullException.ThrowIfNull(sink);
         _sink = sink;
+
+        // A restarted controller whose sources produce what the channel already holds publishes
+        // nothing: no new generation, no rebuild in the proxy.
+        _lastPublished = sink.Existing is { } existing ? existing with { Generation = sink.Generation } : null;
     }
 
     /// <summary>Generation of the last publish by this process, or the channel's at start.</summary>

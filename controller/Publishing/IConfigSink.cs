@@ -8,6 +8,12 @@ public interface IConfigSink
     /// <summary>The generation most recently published (0 if none yet).</summary>
     long Generation { get; }
 
+    /// <summary>
+    /// The config the sink already held when it was opened (a previous controller's last publish),
+    /// or null if none or unreadable. Lets a restarted controller skip republishing the same content.
+    /// </summary>
+    GatehouseConfig? Existing => null;
+
     /// <summary>Publishes <paramref name="config"/> and returns the generation it was published as.</summary>
     long Publish(GatehouseConfig config);
 }

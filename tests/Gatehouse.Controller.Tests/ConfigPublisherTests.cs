@@ -157,4 +157,34 @@ public sealed class ConfigPublisherTests
             Certificates = [new CertificateConfig { Name = "n/c", CertificatePem = "c", PrivateKeyPem = "k" }],
         }));
     }
+
+    [Fact]
+    public void ARestartedControllerDoesNotRepublishWhatTheChannelAlreadyHolds()
+    {
+        var directory = Directory.CreateTempSubdirectory("gatehouse-publisher-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "config.bin");
+            using (var first = new ChannelConfigSink(path, SchemaVersion.Current, "test"))
+            {
+                Assert.Null(((IConfigSink)first).Existing);
+                Assert.Equal(PublishOutcome.Published, new ConfigPublisher(first).Publish(Config("a.test", "10.0.0.1"), sourcesSynced: true));
+            }
+
+            // The controller restarts: same sources, same content → nothing written.
+            using var second = new ChannelConfigSink(path, SchemaVersion.Current, "test");
+            var publisher = new ConfigPublisher(second);
+            Assert.Equal(PublishOutcome.Unchanged, publisher.Publish(Config("a.test", "10.0.0.1"), sourcesSynced: true));
+            Assert.Equal(1, second.Generation);
+            Assert.Equal(1, publisher.LastPublished!.Generation);
+
+            // A real change still publishes, continuing the file's generations.
+            Assert.Equal(PublishOutcome.Published, publisher.Publish(Config("a.test", "10.0.0.2"), sourcesSynced: true));
+            Assert.Equal(2, second.Generation);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
