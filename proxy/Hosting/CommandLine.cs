@@ -7,10 +7,11 @@ namespace Gatehouse.Proxy.Hosting;
 internal static class CommandLine
 {
     public const string Usage = """
-        Usage: gatehouse-proxy --channel PATH [options]
+        Usage: gatehouse-proxy [--channel PATH] [options]
 
         Options:
-          --channel PATH            config channel file written by the controller (required)
+          --channel PATH            config channel file written by the controller
+                                    (default /var/run/gatehouse/config.bin)
           --address ADDR            traffic listen address (default 0.0.0.0)
           --http-port N             traffic port (default 8080)
           --admin-address ADDR      admin listen address (default: --address)
@@ -132,11 +133,8 @@ internal static class CommandLine
             }
         }
 
-        if (channel is null)
-        {
-            error = "--channel is required";
-            return null;
-        }
+        // The pod layout's path: an emptyDir (medium: Memory) shared with the controller.
+        channel ??= Gatehouse.Channel.ConfigChannelWriter.DefaultPath;
 
         if (options.HttpPort != 0 && options.HttpPort == options.AdminPort
             && (adminAddress ?? options.Address).Equals(options.Address))

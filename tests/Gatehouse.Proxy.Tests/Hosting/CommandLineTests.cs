@@ -22,6 +22,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void ChannelDefaultsToThePodPath()
+    {
+        var options = CommandLine.Parse([], out var error);
+
+        Assert.Null(error);
+        Assert.Equal("/var/run/gatehouse/config.bin", options!.ChannelPath);
+    }
+
+    [Fact]
     public void AllFlags()
     {
         var options = CommandLine.Parse(
@@ -39,7 +48,6 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new string[0], "--channel is required")]
     [InlineData(new[] { "--channel" }, "requires a value")]
     [InlineData(new[] { "--channel", "/c", "--bogus" }, "unknown argument")]
     [InlineData(new[] { "--channel", "/c", "--http-port", "70000" }, "--http-port")]
