@@ -52,6 +52,9 @@ public sealed class Informer<T>
     /// <summary>Raised after <see cref="Items"/> changed (and after the first list, even if empty). Handlers must be quick.</summary>
     public event EventHandler? Changed;
 
+    /// <summary>Raised whenever <see cref="ResourceVersion"/> moves, bookmarks included; lets tests await a bookmark being applied.</summary>
+    internal event Action<string>? ResourceVersionAdvanced;
+
     /// <summary>Lists and watches until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -206,6 +209,7 @@ public sealed class Informer<T>
         if (!string.IsNullOrEmpty(item.Metadata.ResourceVersion))
         {
             _resourceVersion = item.Metadata.ResourceVersion;
+            ResourceVersionAdvanced?.Invoke(item.Metadata.ResourceVersion);
         }
     }
 

@@ -75,6 +75,8 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         var watches = Store.OpenWatches;
         foreach (var watch in watches)
         {
+            // Unregister first so no event is queued to a stream that is already cut.
+            Store.Unregister(watch);
             watch.Context.Abort();
         }
 
