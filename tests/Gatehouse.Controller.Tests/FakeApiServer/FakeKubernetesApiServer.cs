@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Tests.FakeApiServer;
@@ -56,11 +58,33 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     public int ListRequests(string resource) => _listRequests.GetValueOrDefault(resource);
 
-    public static async Task<FakeKubernetesApiServer> StartAsync()
+    /// <summary>Subject of the client certificate of the last TLS request that presented one.</summary>
+    public string? LastClientCertificateSubject { get; private set; }
+
+    /// <param name="serverCertificate">Serve HTTPS with this certificate (plain HTTP when null).</param>
+    /// <param name="clientCertificateAuthority">Require client certificates issued by this CA (HTTPS only).</param>
+    public static async Task<FakeKubernetesApiServer> StartAsync(X509Certificate2? serverCertificate = null, X509Certificate2? clientCertificateAuthority = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (serverCertificate is null)
+            {
+                return;
+            }
+
+            listen.UseHttps(https =>
+            {
+                https.ServerCertificate = serverCertificate;
+                if (clientCertificateAuthority is not null)
+                {
+                    https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+                    https.ClientCertificateValidation = (certificate, _, _) => IsSignedBy(certificate, clientCertificateAuthority);
+                }
+            });
+        }));
         var app = builder.Build();
         var server = new FakeKubernetesApiServer(app);
         app.Run(server.HandleAsync);
@@ -139,6 +163,11 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
     private async Task ServeAsync(HttpContext context)
     {
         var request = context.Request;
+        if (context.Connection.ClientCertificate is { } clientCertificate)
+        {
+            LastClientCertificateSubject = clientCertificate.Subject;
+        }
+
         if (Token is { } token && !string.Equals(request.Headers.Authorization.ToString(), $"Bearer {token}", StringComparison.Ordinal))
         {
             await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
@@ -277,6 +306,15 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             Store.Unregister(watch);
         }
+    }
+
+    private static bool IsSignedBy(X509Certificate2 certificate, X509Certificate2 authority)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        return chain.Build(certificate);
     }
 
     /// <summary>("/apis/networking.k8s.io/v1/ingresses", "web") for "/apis/networking.k8s.io/v1/namespaces/web/ingresses".</summary>
