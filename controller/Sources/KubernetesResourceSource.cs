@@ -21,6 +21,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _snapshotLock = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _firstSnapshot = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task[] _running = [];
     private volatile ResourceSnapshot _current = ResourceSnapshot.Empty;
     private long _version;
@@ -64,8 +65,8 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
     public string? WatchNamespace { get; }
 
-    public bool HasSynced => _ingresses.HasSynced && _ingressClasses.HasSynced && _services.HasSynced
-        && _endpointSlices.HasSynced && _secrets.HasSynced;
+    /// <summary>True once every informer has listed and <see cref="Current"/> holds the first complete snapshot.</summary>
+    public bool HasSynced => _firstSnapshot.Task.IsCompleted;
 
     /// <summary>
     /// Always true: once synced, each cache is a complete list plus every later event. While a watch is
@@ -102,8 +103,9 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
             Task.Run(() => _secrets.RunAsync(stopping), CancellationToken.None),
         ];
 
-        await Task.WhenAll(_ingresses.Synced, _ingressClasses.Synced, _services.Synced, _endpointSlices.Synced, _secrets.Synced)
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Not the informers' own sync: the snapshot built from them must be in place before StartAsync returns,
+        // or the controller's first pass would translate an empty view.
+        await _firstSnapshot.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -115,7 +117,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
     private void OnInformerChanged(object? sender, EventArgs e)
     {
-        if (!HasSynced)
+        if (!(_ingresses.HasSynced && _ingressClasses.HasSynced && _services.HasSynced && _endpointSlices.HasSynced && _secrets.HasSynced))
         {
             // Until every kind is listed a snapshot would be partial; the last informer to sync builds the first one.
             return;
@@ -137,6 +139,9 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
             // Raised under the lock so observers see snapshots in version order.
             Changed?.Invoke(this, snapshot);
+
+            // After the first Changed, so whoever awaited StartAsync has also been told about the snapshot.
+            _firstSnapshot.TrySetResult();
         }
 
         if (snapshot.Version == 1)

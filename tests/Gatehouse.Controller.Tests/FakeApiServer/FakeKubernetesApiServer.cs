@@ -101,7 +101,14 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             // Unregister first so no event is queued to a stream that is already cut.
             Store.Unregister(watch);
-            watch.Context.Abort();
+            try
+            {
+                watch.Context.Abort();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The watch ended on its own between the snapshot of open watches and now.
+            }
         }
 
         return watches.Count;
