@@ -81,6 +81,25 @@ public sealed class InformerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchEndedByTheServerTimeoutIsResumedWithoutRelisting()
+    {
+        var informer = new Informer<Ingress>(
+            _client, Ingresses, null, new InformerOptions { WatchTimeoutSeconds = 1, InitialBackoff = TimeSpan.FromSeconds(30) }, NullLogger.Instance);
+        _server.Apply(KubeObjects.Ingress("web", "listed"));
+        _running = informer.RunAsync(_stop.Token);
+        await informer.Synced.WaitAsync(Timeout);
+        var last = _server.Apply(KubeObjects.Ingress("web", "live"));
+
+        // The server closes the stream cleanly after a second; the informer watches again at once
+        // (a 30 s backoff would time this out) from the last event's version, without listing.
+        await _server.WaitUntilAsync(() => _server.WatchRequests.Count >= 2);
+
+        Assert.Equal(Version(last), _server.WatchRequests[1].ResourceVersion);
+        Assert.Equal(1, _server.ListRequests(Ingresses));
+        Assert.Equal(["web/listed", "web/live"], informer.Items.Keys);
+    }
+
+    [Fact]
     public async Task BookmarkMovesTheResumePointPastChangesTheWatchDoesNotSelect()
     {
         _server.Apply(KubeObjects.Ingress("web", "site"));
