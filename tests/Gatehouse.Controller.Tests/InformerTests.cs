@@ -160,6 +160,23 @@ public sealed class InformerTests : IAsyncLifetime
         Assert.Equal(Version(last), _server.WatchRequests[^1].ResourceVersion);
     }
 
+    [Fact]
+    public async Task RepeatedGoneBacksOffInsteadOfRelistingInALoop()
+    {
+        var logger = new SignalingLogger("Repeated 410 Gone");
+        var informer = new Informer<Ingress>(
+            _client, Ingresses, null, new InformerOptions { InitialBackoff = TimeSpan.FromSeconds(30) }, logger);
+        _server.ExpireAllWatches = true;
+
+        _running = informer.RunAsync(_stop.Token);
+        var message = await logger.Logged.WaitAsync(Timeout);
+
+        // List, watch (410), relist at once, watch (410), then a delay of at least half the initial backoff.
+        Assert.Equal(2, _server.ListRequests(Ingresses));
+        Assert.Equal(2, _server.WatchRequests.Count);
+        Assert.Matches(@"listing again in (1[5-9]|2\d|30)\d{3} ms", message);
+    }
+
     private async Task StartAndWatchAsync()
     {
         _running = _informer.RunAsync(_stop.Token);
@@ -196,4 +213,25 @@ public sealed class InformerTests : IAsyncLifetime
     }
 
     private static string Version(long revision) => revision.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Completes <see cref="Logged"/> with the first message containing a given text.</summary>
+    private sealed class SignalingLogger(string text) : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly TaskCompletionSource<string> _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<string> Logged => _logged.Task;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            if (message.Contains(text, StringComparison.Ordinal))
+            {
+                _logged.TrySetResult(message);
+            }
+        }
+    }
 }

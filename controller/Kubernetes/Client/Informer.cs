@@ -22,6 +22,7 @@ public sealed class Informer<T>
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ImmutableSortedDictionary<string, T> _items = ImmutableSortedDictionary.Create<string, T>(StringComparer.Ordinal);
     private volatile string? _resourceVersion;
+    private bool _watchProgressed;
 
     /// <param name="path">Collection path, e.g. "/apis/networking.k8s.io/v1/ingresses".</param>
     /// <param name="selectors">Field and label selectors applied to both list and watch (paging fields are ignored).</param>
@@ -58,25 +59,25 @@ public sealed class Informer<T>
     /// <summary>Lists and watches until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Consecutive failures without progress; progress is a watch event or a cleanly ended watch.
         var failures = 0;
         var mustList = true;
         while (!cancellationToken.IsCancellationRequested)
         {
+            TimeSpan delay;
             try
             {
                 if (mustList)
                 {
                     await ListAsync(cancellationToken).ConfigureAwait(false);
                     mustList = false;
-                    failures = 0;
                 }
 
-                if (await WatchAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    failures = 0;
-                }
+                _watchProgressed = false;
+                await WatchAsync(cancellationToken).ConfigureAwait(false);
 
-                // The stream ended (server timeout or a cut connection): resume from the last version at once.
+                // The server ended the stream (its timeoutSeconds): the connection was healthy, resume at once.
+                failures = 0;
                 continue;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -85,29 +86,45 @@ public sealed class Informer<T>
             }
             catch (KubernetesApiException ex) when (ex.IsGone)
             {
-                _logger.LogInformation("Watch of {Path} at resourceVersion {Version} expired (410 Gone); listing again", _path, _resourceVersion);
+                _logger.LogInformation("{Operation} of {Path} at resourceVersion {Version} expired (410 Gone); listing again",
+                    mustList ? "List" : "Watch", _path, _resourceVersion);
+                failures = _watchProgressed ? 1 : failures + 1;
                 mustList = true;
-                continue;
+
+                // The first 410 after a working watch relists at once; repeated ones (a server that keeps
+                // expiring our versions, or an expired continue token) back off like any failure.
+                if (failures == 1)
+                {
+                    continue;
+                }
+
+                delay = Backoff(failures - 1);
+                _logger.LogWarning("Repeated 410 Gone on {Path}; listing again in {Delay} ms", _path, (int)delay.TotalMilliseconds);
             }
             catch (Exception ex)
             {
-                failures++;
-                var delay = Backoff(failures);
+                failures = _watchProgressed ? 1 : failures + 1;
+                delay = Backoff(failures);
                 _logger.LogWarning("{Operation} {Path} failed ({Reason}); retrying in {Delay} ms",
                     mustList ? "List" : "Watch", _path, ex.Message, (int)delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+            }
+
+            _watchProgressed = false;
+            try
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }
 
-    /// <summary>Full jitter over an exponentially growing window, capped: reconnecting controllers do not stampede the server.</summary>
+    /// <summary>
+    /// A random delay in the upper half of a window that doubles per failure up to the cap: spread out so
+    /// controllers reconnecting after an API server restart do not stampede it.
+    /// </summary>
     private TimeSpan Backoff(int failures)
     {
         var window = _options.InitialBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20));
@@ -157,15 +174,13 @@ public sealed class Informer<T>
         }
     }
 
-    /// <summary>Returns true when at least one event arrived (the connection is healthy, so backoff resets).</summary>
-    private async Task<bool> WatchAsync(CancellationToken cancellationToken)
+    /// <summary>Applies events until the stream ends; sets <see cref="_watchProgressed"/> on the first one (the connection works).</summary>
+    private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        var received = false;
         var events = _api.WatchAsync<T>(
             _path, _resourceVersion!, _selectors.FieldSelector, _selectors.LabelSelector, allowWatchBookmarks: true, _options.WatchTimeoutSeconds, cancellationToken);
         await foreach (var watchEvent in events.ConfigureAwait(false))
         {
-            received = true;
             switch (watchEvent.Type)
             {
                 case WatchEventType.Added:
@@ -199,9 +214,10 @@ public sealed class Informer<T>
                     _logger.LogDebug("Ignoring watch event {Type} on {Path}", watchEvent.Type, _path);
                     break;
             }
-        }
 
-        return received;
+            // Only after a usable event: a server answering every watch with ERROR is not progress.
+            _watchProgressed = true;
+        }
     }
 
     private void Advance(T item)

@@ -31,6 +31,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
     private string? _token;
     private bool _goneAsHttpStatus;
     private bool _refuseWatches;
+    private bool _expireAllWatches;
 
     private FakeKubernetesApiServer(WebApplication app)
     {
@@ -46,6 +47,9 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     /// <summary>Answer a compacted watch with HTTP 410 instead of the usual 200 + ERROR event.</summary>
     public bool GoneAsHttpStatus { get => Volatile.Read(ref _goneAsHttpStatus); set => Volatile.Write(ref _goneAsHttpStatus, value); }
+
+    /// <summary>While set, every watch is answered with 410 Gone, whatever its resourceVersion.</summary>
+    public bool ExpireAllWatches { get => Volatile.Read(ref _expireAllWatches); set => Volatile.Write(ref _expireAllWatches, value); }
 
     /// <summary>While set, watch requests get 503 (the client cannot see changes made meanwhile).</summary>
     public bool RefuseWatches { get => Volatile.Read(ref _refuseWatches); set => Volatile.Write(ref _refuseWatches, value); }
@@ -273,7 +277,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         var from = long.TryParse(resourceVersion, CultureInfo.InvariantCulture, out var parsed) ? parsed : Store.Revision;
         var watch = new FakeWatch(resource, @namespace, selectors, context);
-        if (!Store.Register(watch, from))
+        if (ExpireAllWatches || !Store.Register(watch, from))
         {
             var message = $"too old resource version: {from} ({Store.CompactedRevision})";
             if (GoneAsHttpStatus)
