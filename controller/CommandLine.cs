@@ -31,6 +31,7 @@ public static class CommandLine
           --context NAME            kubeconfig context to use (default: its current-context; needs --kubeconfig)
           --watch-namespace NS      read namespaced objects from NS only (default: all namespaces;
                                     needs --kubeconfig or --in-cluster)
+
           --channel PATH            memory-mapped config file shared with the proxy (required)
           --ingress-class NAME      legacy kubernetes.io/ingress.class value to serve (default: gatehouse)
           --controller-name NAME    IngressClass spec.controller to serve (default: gatehouse.io/ingress-controller)

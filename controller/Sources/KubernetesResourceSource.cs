@@ -8,7 +8,7 @@ namespace Gatehouse.Controller.Sources;
 /// <see cref="ResourceSnapshot"/>s, one informer per kind. Nothing is published before every informer
 /// has listed once: a snapshot with Ingresses but no Services yet would translate into broken routes.
 /// </summary>
-public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
+public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable, IDisposable
 {
     /// <summary>Only TLS secrets matter to the proxy; selecting them server-side keeps unrelated secrets out of memory.</summary>
     public const string TlsSecretFieldSelector = "type=kubernetes.io/tls";
@@ -25,6 +25,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     private Task[] _running = [];
     private volatile ResourceSnapshot _current = ResourceSnapshot.Empty;
     private long _version;
+    private bool _disposed;
 
     /// <param name="watchNamespace">Namespace to watch, or null for all namespaces.</param>
     public KubernetesResourceSource(
@@ -87,6 +88,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_running.Length > 0)
         {
             throw new InvalidOperationException("The source is already started.");
@@ -108,11 +110,30 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
         await _firstSnapshot.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Stops the informers and waits for them to finish.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_running).ConfigureAwait(false);
         _stopping.Dispose();
+    }
+
+    /// <summary>Stops the informers without waiting (for containers that dispose synchronously); they end at their next await.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _stopping.Cancel();
     }
 
     private void OnInformerChanged(object? sender, EventArgs e)

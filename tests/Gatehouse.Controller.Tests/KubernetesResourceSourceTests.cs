@@ -188,6 +188,19 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
         Assert.Equal(["web/in", "web/in-2"], source.Current.Ingresses.Keys);
     }
 
+    [Fact]
+    public async Task DisposeStopsEveryWatch()
+    {
+        var source = CreateSource();
+        await source.StartAsync(CancellationToken.None).WaitAsync(Timeout);
+        await _server.WaitUntilAsync(() => _server.Store.OpenWatches.Count == 5);
+
+        await source.DisposeAsync().AsTask().WaitAsync(Timeout);
+
+        await _server.WaitUntilAsync(() => _server.Store.OpenWatches.Count == 0);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => source.StartAsync(CancellationToken.None));
+    }
+
     private KubernetesResourceSource CreateSource(string? watchNamespace = null)
     {
         var source = new KubernetesResourceSource(_client, "fake", watchNamespace, FastInformers, NullLoggerFactory.Instance);
