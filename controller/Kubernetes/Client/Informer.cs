@@ -73,10 +73,10 @@ public sealed class Informer<T>
                     mustList = false;
                 }
 
-                _watchProgressed = false;
                 await WatchAsync(cancellationToken).ConfigureAwait(false);
 
                 // The server ended the stream (its timeoutSeconds): the connection was healthy, resume at once.
+                TakeProgress();
                 failures = 0;
                 continue;
             }
@@ -88,7 +88,7 @@ public sealed class Informer<T>
             {
                 _logger.LogInformation("{Operation} of {Path} at resourceVersion {Version} expired (410 Gone); listing again",
                     mustList ? "List" : "Watch", _path, _resourceVersion);
-                failures = _watchProgressed ? 1 : failures + 1;
+                failures = TakeProgress() ? 1 : failures + 1;
                 mustList = true;
 
                 // The first 410 after a working watch relists at once; repeated ones (a server that keeps
@@ -103,13 +103,12 @@ public sealed class Informer<T>
             }
             catch (Exception ex)
             {
-                failures = _watchProgressed ? 1 : failures + 1;
+                failures = TakeProgress() ? 1 : failures + 1;
                 delay = Backoff(failures);
                 _logger.LogWarning("{Operation} {Path} failed ({Reason}); retrying in {Delay} ms",
                     mustList ? "List" : "Watch", _path, ex.Message, (int)delay.TotalMilliseconds);
             }
 
-            _watchProgressed = false;
             try
             {
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -119,6 +118,14 @@ public sealed class Informer<T>
                 return;
             }
         }
+    }
+
+    /// <summary>Whether a usable watch event arrived since the last call; resets the flag.</summary>
+    private bool TakeProgress()
+    {
+        var progressed = _watchProgressed;
+        _watchProgressed = false;
+        return progressed;
     }
 
     /// <summary>
