@@ -98,6 +98,10 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
         _server.Apply(KubeObjects.IngressClass("gatehouse", controller: "example.com/other"));
         _server.Apply(KubeObjects.Service("web", "svc", port: 8080));
         _server.Apply(KubeObjects.EndpointSlice("web", "svc-1", address: "10.0.0.2"));
+
+        // Created before the TLS secret's update on the same watch: if the watch did not carry the field
+        // selector, it would be in the snapshot by the time the update is.
+        _server.Apply(KubeObjects.Secret("web", "opaque", type: "Opaque"));
         _server.Apply(KubeObjects.Secret("web", "tls", certificate: "djI="));
         await WaitForSnapshotAsync(source, s =>
             s.Ingresses["web/site"].Spec!.Rules![0].Host == "b.test"
@@ -105,6 +109,7 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
             && s.Services["web/svc"].Spec!.Ports![0].Port == 8080
             && s.EndpointSlices["web/svc-1"].Endpoints![0].Addresses![0] == "10.0.0.2"
             && s.Secrets["web/tls"].Data!["tls.crt"] == "djI=");
+        Assert.Equal(["web/tls"], source.Current.Secrets.Keys);
 
         Assert.True(_server.Delete<Ingress>("web", "site"));
         Assert.True(_server.Delete<IngressClass>(null, "gatehouse"));
