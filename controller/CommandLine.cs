@@ -18,10 +18,20 @@ public static class CommandLine
 
     public const string Usage = """
         Usage: gatehouse-controller --manifests DIR --channel PATH [options]
+               gatehouse-controller --kubeconfig PATH [--context NAME] --channel PATH [options]
+               gatehouse-controller --in-cluster --channel PATH [options]
 
-        Translates Kubernetes Ingress manifests into the Gatehouse proxy config.
+        Translates Kubernetes Ingresses into the Gatehouse proxy config.
 
-          --manifests DIR           directory of *.yaml, *.yml, *.json manifests (required; not recursive)
+        Source (exactly one):
+          --manifests DIR           directory of *.yaml, *.yml, *.json manifests (not recursive)
+          --kubeconfig PATH         watch the API server named by this kubeconfig
+          --in-cluster              watch the API server with the pod's service account
+
+          --context NAME            kubeconfig context to use (default: its current-context; needs --kubeconfig)
+          --watch-namespace NS      read namespaced objects from NS only (default: all namespaces;
+                                    needs --kubeconfig or --in-cluster)
+
           --channel PATH            memory-mapped config file shared with the proxy (required)
           --ingress-class NAME      legacy kubernetes.io/ingress.class value to serve (default: gatehouse)
           --controller-name NAME    IngressClass spec.controller to serve (default: gatehouse.io/ingress-controller)
@@ -34,7 +44,13 @@ public static class CommandLine
         """;
 
     private static readonly string[] Flags =
-        ["--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms", "--channel-schema"];
+    [
+        "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
+        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace",
+    ];
+
+    /// <summary>Flags that take no value.</summary>
+    private static readonly string[] Switches = ["--in-cluster"];
 
     public static CommandLineResult Parse(IReadOnlyList<string> args)
     {
@@ -50,6 +66,21 @@ public static class CommandLine
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var flag = arg.StartsWith("--", StringComparison.Ordinal) && equals > 0 ? arg[..equals] : arg;
+            if (Switches.Contains(flag))
+            {
+                if (flag.Length != arg.Length)
+                {
+                    return Fail($"option '{flag}' takes no value");
+                }
+
+                if (!values.TryAdd(flag, "true"))
+                {
+                    return Fail($"option '{flag}' given more than once");
+                }
+
+                continue;
+            }
+
             if (!Flags.Contains(flag))
             {
                 return Fail(arg.StartsWith('-') ? $"unknown option '{flag}'" : $"unexpected argument '{arg}'");
@@ -80,9 +111,30 @@ public static class CommandLine
             }
         }
 
-        if (!values.TryGetValue("--manifests", out var manifests))
+        values.TryGetValue("--manifests", out var manifests);
+        values.TryGetValue("--kubeconfig", out var kubeconfig);
+        var inCluster = values.ContainsKey("--in-cluster");
+        var sourceCount = (manifests is null ? 0 : 1) + (kubeconfig is null ? 0 : 1) + (inCluster ? 1 : 0);
+        if (sourceCount == 0)
         {
-            return Fail("missing required option --manifests DIR");
+            return Fail("missing required option --manifests DIR (or --kubeconfig PATH, or --in-cluster)");
+        }
+
+        if (sourceCount > 1)
+        {
+            return Fail("--manifests, --kubeconfig and --in-cluster are alternatives; give exactly one");
+        }
+
+        values.TryGetValue("--context", out var context);
+        if (context is not null && kubeconfig is null)
+        {
+            return Fail("--context needs --kubeconfig");
+        }
+
+        values.TryGetValue("--watch-namespace", out var watchNamespace);
+        if (watchNamespace is not null && manifests is not null)
+        {
+            return Fail("--watch-namespace needs --kubeconfig or --in-cluster (a manifests folder has no namespaces to watch)");
         }
 
         if (!values.TryGetValue("--channel", out var channel))
@@ -90,7 +142,15 @@ public static class CommandLine
             return Fail("missing required option --channel PATH");
         }
 
-        var options = new ControllerOptions { ManifestsDirectory = manifests, ChannelPath = channel };
+        var options = new ControllerOptions
+        {
+            ManifestsDirectory = manifests,
+            Kubeconfig = kubeconfig,
+            KubeContext = context,
+            InCluster = inCluster,
+            WatchNamespace = watchNamespace,
+            ChannelPath = channel,
+        };
 
         if (values.TryGetValue("--ingress-class", out var ingressClass))
         {

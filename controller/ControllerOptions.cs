@@ -11,8 +11,23 @@ public sealed record ControllerOptions
     public const string DefaultAdminAddress = "127.0.0.1";
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>--manifests: directory of Kubernetes manifests to serve.</summary>
-    public required string ManifestsDirectory { get; init; }
+    /// <summary>--manifests: directory of Kubernetes manifests to serve; null when reading from the API server.</summary>
+    public string? ManifestsDirectory { get; init; }
+
+    /// <summary>--kubeconfig: kubeconfig file to reach the API server with; null otherwise.</summary>
+    public string? Kubeconfig { get; init; }
+
+    /// <summary>--context: kubeconfig context to use instead of its current-context.</summary>
+    public string? KubeContext { get; init; }
+
+    /// <summary>--in-cluster: reach the API server with the pod's service account.</summary>
+    public bool InCluster { get; init; }
+
+    /// <summary>--watch-namespace: the one namespace to read namespaced objects from; null for all namespaces.</summary>
+    public string? WatchNamespace { get; init; }
+
+    /// <summary>True when objects come from the API server (--kubeconfig or --in-cluster) rather than a folder.</summary>
+    public bool UsesKubernetesApi => Kubeconfig is not null || InCluster;
 
     /// <summary>--channel: path of the memory-mapped config file shared with the proxy.</summary>
     public required string ChannelPath { get; init; }

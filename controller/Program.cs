@@ -1,6 +1,7 @@
 using System.Net;
 using Gatehouse.Controller;
 using Gatehouse.Controller.Admin;
+using Gatehouse.Controller.Kubernetes.Client;
 using Gatehouse.Controller.Publishing;
 using Gatehouse.Controller.Sources;
 using Gatehouse.Controller.Telemetry;
@@ -21,10 +22,28 @@ if (parsed.Error is not null || parsed.Options is not { } options)
     return CommandLine.UsageExitCode;
 }
 
-if (!Directory.Exists(options.ManifestsDirectory))
+if (options.ManifestsDirectory is not null && !Directory.Exists(options.ManifestsDirectory))
 {
     Console.Error.WriteLine($"gatehouse-controller: --manifests directory '{options.ManifestsDirectory}' does not exist");
     return CommandLine.UsageExitCode;
+}
+
+// Read the kubeconfig (or service account) up front too: a typo there is a usage error, not a retry loop.
+KubernetesClientConfiguration? kubernetes = null;
+if (options.UsesKubernetesApi)
+{
+    try
+    {
+        kubernetes = options.InCluster
+            ? KubernetesClientConfiguration.InCluster()
+            : KubernetesClientConfiguration.FromKubeconfig(options.Kubeconfig!, options.KubeContext);
+    }
+    catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or FormatException
+        or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
+    {
+        Console.Error.WriteLine($"gatehouse-controller: {(options.InCluster ? "--in-cluster" : $"--kubeconfig '{options.Kubeconfig}'")}: {ex.Message}");
+        return CommandLine.UsageExitCode;
+    }
 }
 
 // Open the channel before anything else: without it there is nothing useful to do, and a clear
@@ -60,8 +79,18 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(optio
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
 builder.Services.AddSingleton(options);
-builder.Services.AddSingleton<IResourceSource>(sp => new ManifestFolderSource(
-    options.ManifestsDirectory, options.Debounce, sp.GetRequiredService<ILogger<ManifestFolderSource>>()));
+if (kubernetes is not null)
+{
+    builder.Services.AddSingleton<IKubernetesApi>(_ => new KubernetesApiClient(kubernetes));
+    builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
+        sp.GetRequiredService<IKubernetesApi>(), kubernetes.Server.Authority, options.WatchNamespace, new InformerOptions(),
+        sp.GetRequiredService<ILoggerFactory>()));
+}
+else
+{
+    builder.Services.AddSingleton<IResourceSource>(sp => new ManifestFolderSource(
+        options.ManifestsDirectory!, options.Debounce, sp.GetRequiredService<ILogger<ManifestFolderSource>>()));
+}
 builder.Services.AddSingleton<IConfigSink>(sink);
 builder.Services.AddSingleton<ConfigPublisher>();
 builder.Services.AddSingleton<ControllerState>();

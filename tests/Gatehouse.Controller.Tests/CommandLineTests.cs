@@ -49,6 +49,15 @@ public sealed class CommandLineTests
     [InlineData("not an IP address", "--manifests", "/m", "--channel", "/c", "--admin-address", "localhost")]
     [InlineData("milliseconds", "--manifests", "/m", "--channel", "/c", "--debounce-ms", "-5")]
     [InlineData("unexpected argument 'stray'", "stray")]
+    [InlineData("give exactly one", "--manifests", "/m", "--kubeconfig", "/k", "--channel", "/c")]
+    [InlineData("give exactly one", "--manifests", "/m", "--in-cluster", "--channel", "/c")]
+    [InlineData("give exactly one", "--kubeconfig", "/k", "--in-cluster", "--channel", "/c")]
+    [InlineData("missing required option --manifests DIR (or --kubeconfig PATH, or --in-cluster)", "--channel", "/c", "--watch-namespace", "web")]
+    [InlineData("--context needs --kubeconfig", "--in-cluster", "--context", "prod", "--channel", "/c")]
+    [InlineData("--watch-namespace needs --kubeconfig or --in-cluster", "--manifests", "/m", "--watch-namespace", "web", "--channel", "/c")]
+    [InlineData("'--in-cluster' takes no value", "--in-cluster=true", "--channel", "/c")]
+    [InlineData("'--in-cluster' given more than once", "--in-cluster", "--in-cluster", "--channel", "/c")]
+    [InlineData("missing required option --channel", "--kubeconfig", "/k")]
     public void BadUsageIsAnError(string expectedError, params string[] args)
     {
         var result = CommandLine.Parse(args);
@@ -63,5 +72,35 @@ public sealed class CommandLineTests
         Assert.False(CommandLine.Parse(["--bogus", "--help"]).ShowHelp); // the unknown flag is reported first
         Assert.True(CommandLine.Parse(["--manifests", "/m", "-h"]).ShowHelp);
         Assert.True(CommandLine.Parse(["--help"]).ShowHelp);
+    }
+
+    [Fact]
+    public void KubeconfigModeReplacesTheManifestsFolder()
+    {
+        var result = CommandLine.Parse(["--kubeconfig", "/home/u/.kube/config", "--context=prod", "--watch-namespace", "web", "--channel", "/c"]);
+
+        var options = Assert.IsType<ControllerOptions>(result.Options);
+        Assert.Equal(("/home/u/.kube/config", "prod", "web", false, (string?)null, true),
+            (options.Kubeconfig, options.KubeContext, options.WatchNamespace, options.InCluster, options.ManifestsDirectory, options.UsesKubernetesApi));
+    }
+
+    [Fact]
+    public void InClusterModeTakesNoValueAndWatchesAllNamespacesByDefault()
+    {
+        var result = CommandLine.Parse(["--in-cluster", "--channel", "/c", "--admin-port", "9000"]);
+
+        var options = Assert.IsType<ControllerOptions>(result.Options);
+        Assert.Equal((true, (string?)null, (string?)null, (string?)null, true, 9000),
+            (options.InCluster, options.Kubeconfig, options.WatchNamespace, options.ManifestsDirectory, options.UsesKubernetesApi, options.AdminPort));
+        Assert.False(CommandLine.Parse(["--manifests", "/m", "--channel", "/c"]).Options!.UsesKubernetesApi);
+    }
+
+    [Fact]
+    public void UsageListsEverySourceFlag()
+    {
+        foreach (var flag in new[] { "--manifests DIR", "--kubeconfig PATH", "--context NAME", "--in-cluster", "--watch-namespace NS" })
+        {
+            Assert.Contains(flag, CommandLine.Usage, StringComparison.Ordinal);
+        }
     }
 }

@@ -97,7 +97,11 @@ public sealed class ManifestFolderSourceTests : IDisposable
         {
             for (var i = 0; i < 400 && !stop.IsCancellationRequested; i++)
             {
-                Write("a.yaml", ServiceA.Replace("port: 80", $"port: {1000 + i}", StringComparison.Ordinal));
+                // Write-then-rename: a reload landing inside a plain in-place write would read a torn
+                // file, which is not what this test is about (and made it flaky on a loaded machine).
+                var temporary = Path.Combine(_directory, ".a.yaml.tmp");
+                File.WriteAllText(temporary, ServiceA.Replace("port: 80", $"port: {1000 + i}", StringComparison.Ordinal));
+                File.Move(temporary, Path.Combine(_directory, "a.yaml"), overwrite: true);
                 await Task.Delay(debounce / 5);
             }
         });

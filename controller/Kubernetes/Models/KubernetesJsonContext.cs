@@ -15,4 +15,11 @@ namespace Gatehouse.Controller.Kubernetes.Models;
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(EndpointSlice))]
 [JsonSerializable(typeof(Secret))]
+[JsonSerializable(typeof(KubernetesList<Ingress>), TypeInfoPropertyName = "IngressList")]
+[JsonSerializable(typeof(KubernetesList<IngressClass>), TypeInfoPropertyName = "IngressClassList")]
+[JsonSerializable(typeof(KubernetesList<Service>), TypeInfoPropertyName = "ServiceList")]
+[JsonSerializable(typeof(KubernetesList<EndpointSlice>), TypeInfoPropertyName = "EndpointSliceList")]
+[JsonSerializable(typeof(KubernetesList<Secret>), TypeInfoPropertyName = "SecretList")]
+[JsonSerializable(typeof(RawWatchEvent))]
+[JsonSerializable(typeof(Status))]
 public sealed partial class KubernetesJsonContext : JsonSerializerContext;

@@ -75,14 +75,17 @@ internal sealed class GatehouseStack : IAsyncDisposable
     public void DeleteManifest(string fileName) => File.Delete(System.IO.Path.Combine(ManifestsDirectory, fileName));
 
     /// <summary>Starts a controller; by default waits until it has published (its /readyz is 200).</summary>
-    public async Task StartControllerAsync(int debounceMilliseconds = 100, bool waitForReady = true)
+    /// <param name="source">Source flags (e.g. "--kubeconfig", PATH); the stack's manifests folder when null.</param>
+    public async Task StartControllerAsync(int debounceMilliseconds = 100, bool waitForReady = true, IReadOnlyList<string>? source = null)
     {
         ControllerAdminPort = FreePort.Next();
         Controller = Track(ChildProcess.Start("controller", Binaries.Controller,
-            "--manifests", ManifestsDirectory,
+            [
+            .. source ?? ["--manifests", ManifestsDirectory],
             "--channel", ChannelPath,
             "--admin-port", ControllerAdminPort.ToString(),
-            "--debounce-ms", debounceMilliseconds.ToString()));
+            "--debounce-ms", debounceMilliseconds.ToString(),
+            ]));
         if (waitForReady)
         {
             await WaitUntilAsync(async () => (await TryGetStatusAsync(ControllerAdminPort, "/readyz")) == HttpStatusCode.OK,
