@@ -17,9 +17,9 @@ public static class CommandLine
     public const int UsageExitCode = 2;
 
     public const string Usage = """
-        Usage: gatehouse-controller --manifests DIR --channel PATH [options]
-               gatehouse-controller --kubeconfig PATH [--context NAME] --channel PATH [options]
-               gatehouse-controller --in-cluster --channel PATH [options]
+        Usage: gatehouse-controller --manifests DIR [--channel PATH] [options]
+               gatehouse-controller --kubeconfig PATH [--context NAME] [--channel PATH] [options]
+               gatehouse-controller --in-cluster [--channel PATH] [options]
 
         Translates Kubernetes Ingresses into the Gatehouse proxy config.
 
@@ -32,7 +32,8 @@ public static class CommandLine
           --watch-namespace NS      read namespaced objects from NS only (default: all namespaces;
                                     needs --kubeconfig or --in-cluster)
 
-          --channel PATH            memory-mapped config file shared with the proxy (required)
+          --channel PATH            memory-mapped config file shared with the proxy
+                                    (default /var/run/gatehouse/config.bin)
           --ingress-class NAME      legacy kubernetes.io/ingress.class value to serve (default: gatehouse)
           --controller-name NAME    IngressClass spec.controller to serve (default: gatehouse.io/ingress-controller)
           --admin-port PORT         admin HTTP port for /healthz, /readyz, /config (default: 10254)
@@ -137,10 +138,8 @@ public static class CommandLine
             return Fail("--watch-namespace needs --kubeconfig or --in-cluster (a manifests folder has no namespaces to watch)");
         }
 
-        if (!values.TryGetValue("--channel", out var channel))
-        {
-            return Fail("missing required option --channel PATH");
-        }
+        // Default: the pod layout's path, an emptyDir (medium: Memory) shared with the proxy.
+        var channel = values.TryGetValue("--channel", out var given) ? given : Gatehouse.Channel.ConfigChannelWriter.DefaultPath;
 
         var options = new ControllerOptions
         {

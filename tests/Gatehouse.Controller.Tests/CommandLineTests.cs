@@ -25,6 +25,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void ChannelDefaultsToThePodPath()
+    {
+        var result = CommandLine.Parse(["--manifests", "/etc/m"]);
+
+        Assert.Null(result.Error);
+        Assert.Equal("/var/run/gatehouse/config.bin", result.Options!.ChannelPath);
+    }
+
+    [Fact]
     public void EveryFlagIsParsedInBothForms()
     {
         var result = CommandLine.Parse(
@@ -41,7 +50,6 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("missing required option --manifests", "--channel", "/c")]
-    [InlineData("missing required option --channel", "--manifests", "/m")]
     [InlineData("unknown option '--bogus'", "--manifests", "/m", "--channel", "/c", "--bogus", "1")]
     [InlineData("needs a value", "--manifests", "/m", "--channel")]
     [InlineData("more than once", "--manifests", "/m", "--manifests", "/n", "--channel", "/c")]
@@ -57,7 +65,6 @@ public sealed class CommandLineTests
     [InlineData("--watch-namespace needs --kubeconfig or --in-cluster", "--manifests", "/m", "--watch-namespace", "web", "--channel", "/c")]
     [InlineData("'--in-cluster' takes no value", "--in-cluster=true", "--channel", "/c")]
     [InlineData("'--in-cluster' given more than once", "--in-cluster", "--in-cluster", "--channel", "/c")]
-    [InlineData("missing required option --channel", "--kubeconfig", "/k")]
     public void BadUsageIsAnError(string expectedError, params string[] args)
     {
         var result = CommandLine.Parse(args);
