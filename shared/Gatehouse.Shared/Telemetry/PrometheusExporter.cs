@@ -214,22 +214,22 @@ public sealed class PrometheusExporter : IMetricsExposition, IDisposable
         var definition = type.GetGenericTypeDefinition();
         if (definition == typeof(Counter<>))
         {
-            return new SumAggregator(instrument, PrometheusText.CounterName(instrument.Name), "counter", integral, max);
+            return new ScalarAggregator(instrument, PrometheusText.CounterName(instrument.Name), "counter", integral, ScalarAggregator.Accumulate, max);
         }
 
         if (definition == typeof(UpDownCounter<>))
         {
-            return new SumAggregator(instrument, PrometheusText.MetricName(instrument.Name), "gauge", integral, max);
+            return new ScalarAggregator(instrument, PrometheusText.MetricName(instrument.Name), "gauge", integral, ScalarAggregator.Accumulate, max);
         }
 
         if (definition == typeof(ObservableCounter<>))
         {
-            return new LastValueAggregator(instrument, PrometheusText.CounterName(instrument.Name), "counter", integral, max);
+            return new ScalarAggregator(instrument, PrometheusText.CounterName(instrument.Name), "counter", integral, ScalarAggregator.Replace, max);
         }
 
         if (definition == typeof(Gauge<>) || definition == typeof(ObservableGauge<>) || definition == typeof(ObservableUpDownCounter<>))
         {
-            return new LastValueAggregator(instrument, PrometheusText.MetricName(instrument.Name), "gauge", integral, max);
+            return new ScalarAggregator(instrument, PrometheusText.MetricName(instrument.Name), "gauge", integral, ScalarAggregator.Replace, max);
         }
 
         if (definition == typeof(Histogram<>))
