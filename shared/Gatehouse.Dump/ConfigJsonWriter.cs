@@ -27,12 +27,7 @@ internal static class ConfigJsonWriter
             json.WriteStartArray("routes");
             foreach (var route in host.Routes)
             {
-                json.WriteStartObject();
-                json.WriteString("path", route.Path);
-                json.WriteString("match", route.Match.ToString());
-                json.WriteString("backend", route.Backend);
-                json.WriteString("ingress", route.Ingress);
-                json.WriteEndObject();
+                WriteRoute(json, route);
             }
 
             json.WriteEndArray();
@@ -91,6 +86,17 @@ internal static class ConfigJsonWriter
         // Schema 1.1 fields go last so the order of the older keys, which scripts may rely on, is unchanged.
         WriteNullableString(json, "publishedBy", config.PublishedBy);
         WriteNullableString(json, "configHash", config.ConfigHash);
+        json.WriteEndObject();
+    }
+
+    /// <summary>One route as an object; the diff writer renders added and removed routes the same way.</summary>
+    internal static void WriteRoute(Utf8JsonWriter json, RouteConfig route)
+    {
+        json.WriteStartObject();
+        json.WriteString("path", route.Path);
+        json.WriteString("match", route.Match.ToString());
+        json.WriteString("backend", route.Backend);
+        json.WriteString("ingress", route.Ingress);
         json.WriteEndObject();
     }
 

@@ -34,24 +34,14 @@ internal static class DiffJsonWriter
             json.WriteStartArray("added");
             foreach (var route in host.RoutesAdded)
             {
-                json.WriteStartObject();
-                json.WriteString("path", route.Path);
-                json.WriteString("match", route.Match.ToString());
-                json.WriteString("backend", route.Backend);
-                json.WriteString("ingress", route.Ingress);
-                json.WriteEndObject();
+                ConfigJsonWriter.WriteRoute(json, route);
             }
 
             json.WriteEndArray();
             json.WriteStartArray("removed");
             foreach (var route in host.RoutesRemoved)
             {
-                json.WriteStartObject();
-                json.WriteString("path", route.Path);
-                json.WriteString("match", route.Match.ToString());
-                json.WriteString("backend", route.Backend);
-                json.WriteString("ingress", route.Ingress);
-                json.WriteEndObject();
+                ConfigJsonWriter.WriteRoute(json, route);
             }
 
             json.WriteEndArray();
