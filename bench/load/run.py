@@ -15,6 +15,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 BACKEND_PORT2 = 19002
 BACKEND_PORT, NGINX_PORT, HAPROXY_PORT, GATEHOUSE_PORT, GATEHOUSE_ADMIN = 19001, 19010, 19020, 19030, 19031
+GATEHOUSE_BASE_PORT = 19040
 
 SCENARIOS = {
     # name: (connections, path, lua script, description)
@@ -236,18 +237,20 @@ def churn(peer, duration, interval, stop_marker):
     return r, changes[0], generation
 
 
-def gatehouse_peer(work, bindir, hosts):
-    manifests = os.path.join(work, "manifests")
+def gatehouse_peer(work, bindir, hosts, name="gatehouse", port=GATEHOUSE_PORT):
+    """A controller on a manifests folder and a proxy on its channel; the proxy's admin port is
+    port + 1, the controller's port + 2."""
+    manifests = os.path.join(work, f"{name}-manifests")
     os.makedirs(manifests, exist_ok=True)
     write_manifests(manifests, BACKEND_PORT, extra_hosts=0)
-    channel = os.path.join(work, "config.bin")
+    channel = os.path.join(work, f"{name}-config.bin")
     controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
-                        "--admin-port", "19032", "--debounce-ms", "20"])
+                        "--admin-port", str(port + 2), "--debounce-ms", "20"])
 
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
-                      "--http-port", str(GATEHOUSE_PORT), "--admin-port", str(GATEHOUSE_ADMIN)])
-    peer = Peer("gatehouse", GATEHOUSE_PORT, start)
+                      "--http-port", str(port), "--admin-port", str(port + 1)])
+    peer = Peer(name, port, start)
     peer.controller = controller
     peer.manifests = manifests
     return peer
@@ -300,6 +303,8 @@ def main():
     ap.add_argument("--nginx-workers", default="auto")
     ap.add_argument("--churn", type=int, default=10, help="seconds of keep-alive load on Gatehouse while manifests change every 100 ms (0: skip)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "artifacts", "bin"))
+    ap.add_argument("--compare-bin", help="a second Gatehouse build (e.g. the commit before an optimisation) run as "
+                    "peer 'gatehouse-base' in the same interleaved rounds: the A/B figure for a commit message")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))
     args = ap.parse_args()
 
@@ -319,6 +324,8 @@ def main():
             peers.append(haproxy_peer(work))
         if "gatehouse" in wanted:
             peers.append(gatehouse_peer(work, args.bin, 1))
+        if args.compare_bin:
+            peers.append(gatehouse_peer(work, args.compare_bin, 1, name="gatehouse-base", port=GATEHOUSE_BASE_PORT))
         for p in peers:
             p.start()
         scenarios = args.scenarios.split(",")
