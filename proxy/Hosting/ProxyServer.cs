@@ -23,6 +23,10 @@ namespace Gatehouse.Proxy.Hosting;
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
 {
+    // ASP.NET Core starts an Activity and a log scope for every request whenever this category is
+    // enabled at any level, even Critical; the proxy logs its own failures, so the category is off.
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     private readonly ProxyOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly bool _ownsLoggerFactory;
@@ -50,6 +54,7 @@ public sealed class ProxyServer : IAsyncDisposable
             o.UseUtcTimestamp = true;
         }).SetMinimumLevel(LogLevel.Information)
           .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+          .AddFilter(HostingDiagnosticsCategory, LogLevel.None)
           .AddFilter("System.Net.Http", LogLevel.Warning));
         _blobSource = blobSource;
         _decode = decode;
