@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Gatehouse.Proxy.Hosting;
 
@@ -52,7 +53,8 @@ public sealed class ProxyServer : IAsyncDisposable
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
-        }).SetMinimumLevel(LogLevel.Information)
+        }).AddConsole(static o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite) // never block a request on stdout (inline completions)
+          .SetMinimumLevel(LogLevel.Information)
           .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
           .AddFilter(HostingDiagnosticsCategory, LogLevel.None)
           .AddFilter("System.Net.Http", LogLevel.Warning));
@@ -191,6 +193,13 @@ public sealed class ProxyServer : IAsyncDisposable
         // Signals are handled once by the process (Program), not by each host.
         builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);
+        if (isTraffic)
+        {
+            // Kestrel's pipes resume on the completing thread instead of the thread pool; with
+            // InlineSocketCompletions that is the epoll thread. See InlineSocketCompletions for why it is safe.
+            builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
