@@ -595,7 +595,8 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
     med = lambda xs, k: statistics.median(x[k] for x in xs)
     lines = ["# Load runs: Gatehouse side by side with nginx and HAProxy", "",
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --duration {args.duration} "
-             f"--reps {args.reps} --scenarios {args.scenarios} --peers {args.peers}`; medians of {args.reps} interleaved runs; "
+             f"--reps {args.reps} --scenarios {args.scenarios} --peers {args.peers}"
+             + (f" --compare-bin {args.compare_bin}" if args.compare_bin else "") + f"`; medians of {args.reps} interleaved runs; "
              "wrk -t1, load generator, peers and backend share the machine._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + [""]
     lines += ["| scenario | peer | req/s | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | CPU s / 100k req | µs CPU / req | peak RSS MB | req/s vs nginx | p99 vs nginx |",
