@@ -23,6 +23,11 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     private volatile bool _lastReadComplete = true;
     private volatile bool _disposed;
     private long _version;
+
+    // Parsed files by path, with the text they were parsed from. A change usually touches one file of
+    // many; re-parsing only that one keeps change-to-served time flat as the folder grows (YAML parsing
+    // dominated it at 10k Ingresses). Only touched under _reloadLock.
+    private Dictionary<string, (string Content, ManifestParseResult Result)> _parsed = new(StringComparer.Ordinal);
     private long _pendingSince;
 
     /// <summary>How many debounce periods a stream of events may defer a reload.</summary>
@@ -192,6 +197,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         var slices = ImmutableSortedDictionary.CreateBuilder<string, EndpointSlice>(StringComparer.Ordinal);
         var secrets = ImmutableSortedDictionary.CreateBuilder<string, Secret>(StringComparer.Ordinal);
         var origins = new Dictionary<(string Kind, string Key), string>();
+        var parsed = new Dictionary<string, (string Content, ManifestParseResult Result)>(StringComparer.Ordinal);
 
         foreach (var path in files)
         {
@@ -209,7 +215,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
                 continue;
             }
 
-            var result = ManifestParser.Parse(path, content);
+            var result = ParseCached(path, content, parsed);
             foreach (var problem in result.Problems)
             {
                 _logger.LogWarning("Skipping part of manifest {Problem}", problem.ToString());
@@ -245,6 +251,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             }
         }
 
+        _parsed = parsed; // files gone from the folder drop out of the cache here
         return new ResourceSnapshot
         {
             Ingresses = ingresses.ToImmutable(),
@@ -254,5 +261,18 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             Secrets = secrets.ToImmutable(),
             Version = Interlocked.Increment(ref _version),
         };
+    }
+
+    /// <summary>
+    /// The parse of <paramref name="content"/>, reused from the previous read when the file's text is
+    /// unchanged. Results are immutable by convention (like snapshots), so sharing them is safe.
+    /// </summary>
+    private ManifestParseResult ParseCached(string path, string content, Dictionary<string, (string Content, ManifestParseResult Result)> parsed)
+    {
+        var result = _parsed.TryGetValue(path, out var cached) && string.Equals(cached.Content, content, StringComparison.Ordinal)
+            ? cached.Result
+            : ManifestParser.Parse(path, content);
+        parsed[path] = (content, result);
+        return result;
     }
 }

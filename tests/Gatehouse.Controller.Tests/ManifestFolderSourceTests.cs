@@ -55,6 +55,33 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task OnlyTheChangedFileIsParsedAgain()
+    {
+        Write("a.yaml", ServiceA);
+        Write("b.yaml", ServiceA.Replace("name: a", "name: b", StringComparison.Ordinal));
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(50), changes);
+        await source.StartAsync(CancellationToken.None);
+        var initial = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        Write("b.yaml", ServiceA.Replace("name: a", "name: b", StringComparison.Ordinal).Replace("port: 80", "port: 81", StringComparison.Ordinal));
+        var next = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        // The untouched file's objects are the very instances parsed before; the edited file's are new.
+        Assert.Same(initial.Services["default/a"], next.Services["default/a"]);
+        Assert.NotSame(initial.Services["default/b"], next.Services["default/b"]);
+        Assert.Equal(81, next.Services["default/b"].Spec!.Ports![0].Port);
+
+        // A file that is deleted and written back with the same text is parsed afresh, not resurrected.
+        File.Delete(Path.Combine(_directory, "a.yaml"));
+        var without = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.False(without.Services.ContainsKey("default/a"));
+        Write("a.yaml", ServiceA);
+        var back = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+        Assert.NotSame(initial.Services["default/a"], back.Services["default/a"]);
+    }
+
+    [Fact]
     public async Task BurstOfEditsBecomesOneSnapshot()
     {
         Write("a.yaml", ServiceA);
