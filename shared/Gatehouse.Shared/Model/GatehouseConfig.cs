@@ -40,4 +40,7 @@ public sealed record GatehouseConfig
     /// generation, so it can back a config_hash metric as ingress-nginx exposes one.
     /// </summary>
     public string? ConfigHash { get; init; }
+
+    /// <summary>STUB (rollout branch): applied_objects, replaced by the lead's schema 1.2 property at merge.</summary>
+    public ImmutableArray<AppliedObjectConfig> AppliedObjects { get; init; } = [];
 }
