@@ -50,4 +50,25 @@ public sealed record ControllerOptions
     /// before proxies that only know that minor; the default is the newest this build writes.
     /// </summary>
     public SchemaVersion ChannelSchema { get; init; } = SchemaVersion.Current;
+
+    /// <summary>
+    /// --pod-name: this pod's name (default $POD_NAME, then the host name); its ordinal, the integer after
+    /// the last '-', decides when a staged rollout reaches it (-1 without one: every change applies at once).
+    /// </summary>
+    public string PodName { get; init; } = DefaultPodName();
+
+    /// <summary>--use-ingress-checksum: publish Ingresses only when they match an IngressCheckSum (or none exists).</summary>
+    public bool UseIngressChecksum { get; init; }
+
+    /// <summary>--use-secret-checksum: publish TLS Secrets only when they match a SecretCheckSum (or none exists).</summary>
+    public bool UseSecretChecksum { get; init; }
+
+    /// <summary>--checksum-api-group: API group of the checksum CRs watched (tengine.taobao.org while migrating).</summary>
+    public string ChecksumApiGroup { get; init; } = Kubernetes.Models.CheckSumResource.DefaultGroup;
+
+    /// <summary>Prefix of the rollout and version annotations.</summary>
+    public string AnnotationsPrefix { get; init; } = Translation.Annotations.Prefix;
+
+    public static string DefaultPodName()
+        => Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName;
 }

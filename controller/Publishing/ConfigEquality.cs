@@ -27,7 +27,8 @@ public static class ConfigEquality
             && x.DefaultBackend == y.DefaultBackend
             && SequenceEqual(x.Hosts, y.Hosts, HostEquals)
             && SequenceEqual(x.Backends, y.Backends, BackendEquals)
-            && SequenceEqual(x.Certificates, y.Certificates, CertificateEquals);
+            && SequenceEqual(x.Certificates, y.Certificates, CertificateEquals)
+            && SequenceEqual(x.AppliedObjects, y.AppliedObjects, (a, b) => a == b); // AppliedObjectConfig has only scalar members.
     }
 
     private static bool HostEquals(VirtualHostConfig x, VirtualHostConfig y)

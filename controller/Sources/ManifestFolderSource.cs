@@ -191,6 +191,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
         var slices = ImmutableSortedDictionary.CreateBuilder<string, EndpointSlice>(StringComparer.Ordinal);
         var secrets = ImmutableSortedDictionary.CreateBuilder<string, Secret>(StringComparer.Ordinal);
+        var ingressCheckSums = ImmutableSortedDictionary.CreateBuilder<string, IngressCheckSum>(StringComparer.Ordinal);
+        var secretCheckSums = ImmutableSortedDictionary.CreateBuilder<string, SecretCheckSum>(StringComparer.Ordinal);
         var origins = new Dictionary<(string Kind, string Key), string>();
 
         foreach (var path in files)
@@ -241,6 +243,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
                     case Service service: services[key] = service; break;
                     case EndpointSlice slice: slices[key] = slice; break;
                     case Secret secret: secrets[key] = secret; break;
+                    case IngressCheckSum checkSum: ingressCheckSums[key] = checkSum; break;
+                    case SecretCheckSum checkSum: secretCheckSums[key] = checkSum; break;
                 }
             }
         }
@@ -252,6 +256,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             Services = services.ToImmutable(),
             EndpointSlices = slices.ToImmutable(),
             Secrets = secrets.ToImmutable(),
+            IngressCheckSums = ingressCheckSums.ToImmutable(),
+            SecretCheckSums = secretCheckSums.ToImmutable(),
             Version = Interlocked.Increment(ref _version),
         };
     }
