@@ -16,7 +16,7 @@ public static class RolloutEndpoints
                 options.PodName,
                 gates.Rollout.Ordinal,
                 [.. gates.Rollout.Status.Select(s => new RolloutObjectResponse(
-                    s.Kind, s.Name, s.ServedRevision, s.State == RolloutState.Held ? "held" : "applied", s.DesiredRevision))]);
+                    s.Kind, s.Name, s.ServedRevision, s.State == RolloutState.Held ? "held" : "applied", s.DesiredRevision, s.IndexId))]);
             return Results.Json(body, RolloutJsonContext.Default.RolloutResponse);
         });
         return endpoints;
@@ -34,7 +34,8 @@ public sealed record RolloutObjectResponse(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("revision")] string Revision,
     [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("desiredRevision")] string DesiredRevision);
+    [property: JsonPropertyName("desiredRevision")] string DesiredRevision,
+    [property: JsonPropertyName("indexId")] int IndexId);
 
 [JsonSerializable(typeof(RolloutResponse))]
 internal sealed partial class RolloutJsonContext : JsonSerializerContext;

@@ -126,7 +126,7 @@ public sealed class ControllerLoop : BackgroundService
             if ((_gates is null ? snapshot : _gates.Apply(snapshot)) is not { } gated)
             {
                 // A checksum mismatch with no consistent set seen yet: the channel keeps what it serves.
-                _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = "checksum mismatch" });
+                _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = null });
                 return true;
             }
 

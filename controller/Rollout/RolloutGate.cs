@@ -147,7 +147,7 @@ public sealed class RolloutGate
                 served[name] = serve;
             }
 
-            status.Add(new RolloutObjectStatus(kind, name, servedRevision, state, desiredRevision));
+            status.Add(new RolloutObjectStatus(kind, name, servedRevision, state, desiredRevision, settings.IndexId));
             persisted.Add(new AppliedObjectConfig { Kind = kind, Name = name, Revision = servedRevision, Manifest = servedManifest });
         }
 
