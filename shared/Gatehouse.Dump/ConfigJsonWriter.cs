@@ -86,7 +86,64 @@ internal static class ConfigJsonWriter
         // Schema 1.1 fields go last so the order of the older keys, which scripts may rely on, is unchanged.
         WriteNullableString(json, "publishedBy", config.PublishedBy);
         WriteNullableString(json, "configHash", config.ConfigHash);
+
+        // Schema 1.2: only when present, so dumps of older configs render exactly as before.
+        if (!config.AppliedObjects.IsDefaultOrEmpty)
+        {
+            json.WriteStartArray("appliedObjects");
+            foreach (var applied in config.AppliedObjects)
+            {
+                json.WriteStartObject();
+                json.WriteString("kind", applied.Kind);
+                json.WriteString("name", applied.Name);
+                WriteNullableString(json, "revision", applied.Revision);
+                WriteManifest(json, applied, showSecrets);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The applied copy as JSON. A Secret's manifest carries its private key (data."tls.key"), which is
+    /// redacted like <see cref="CertificateConfig.PrivateKeyPem"/>; an unreadable Secret manifest is
+    /// withheld whole rather than risk printing the key.
+    /// </summary>
+    private static void WriteManifest(Utf8JsonWriter json, AppliedObjectConfig applied, bool showSecrets)
+    {
+        if (applied.Manifest is null)
+        {
+            json.WriteNull("manifest");
+            return;
+        }
+
+        System.Text.Json.Nodes.JsonNode? manifest;
+        try
+        {
+            manifest = System.Text.Json.Nodes.JsonNode.Parse(applied.Manifest);
+        }
+        catch (JsonException)
+        {
+            manifest = null;
+        }
+
+        var secret = applied.Kind == "Secret";
+        if (manifest is null)
+        {
+            json.WriteString("manifest", secret && !showSecrets ? Redacted : applied.Manifest);
+            return;
+        }
+
+        if (secret && !showSecrets && manifest["data"] is System.Text.Json.Nodes.JsonObject data && data.ContainsKey("tls.key"))
+        {
+            data["tls.key"] = Redacted;
+        }
+
+        json.WritePropertyName("manifest");
+        manifest.WriteTo(json);
     }
 
     /// <summary>One route as an object; the diff writer renders added and removed routes the same way.</summary>

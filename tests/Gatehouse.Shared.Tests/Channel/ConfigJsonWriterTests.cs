@@ -32,12 +32,43 @@ public sealed class ConfigJsonWriterTests
         Assert.Equal(redacted, Render(showSecrets: false));
     }
 
-    private static string Render(bool showSecrets)
+    [Fact]
+    public void RedactsTheKeyInAppliedSecretManifests()
+    {
+        var config = DumpToolTests.SampleConfig() with
+        {
+            AppliedObjects =
+            [
+                new Gatehouse.Model.AppliedObjectConfig
+                {
+                    Kind = "Secret",
+                    Name = "default/cert-1",
+                    Revision = "r1",
+                    Manifest = """{"kind":"Secret","metadata":{"name":"cert-1"},"data":{"tls.crt":"Q0VSVA==","tls.key":"U0VDUkVULUtFWQ=="}}""",
+                },
+                new Gatehouse.Model.AppliedObjectConfig { Kind = "Secret", Name = "default/broken", Manifest = "{not json U0VDUkVULUtFWQ==" },
+            ],
+        };
+
+        var redacted = Render(config, showSecrets: false);
+        Assert.DoesNotContain("U0VDUkVULUtFWQ==", redacted, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(redacted);
+        var applied = document.RootElement.GetProperty("appliedObjects");
+        Assert.Equal("<redacted>", applied[0].GetProperty("manifest").GetProperty("data").GetProperty("tls.key").GetString());
+        Assert.Equal("Q0VSVA==", applied[0].GetProperty("manifest").GetProperty("data").GetProperty("tls.crt").GetString());
+        Assert.Equal("<redacted>", applied[1].GetProperty("manifest").GetString());
+
+        Assert.Contains("U0VDUkVULUtFWQ==", Render(config, showSecrets: true), StringComparison.Ordinal);
+    }
+
+    private static string Render(bool showSecrets) => Render(DumpToolTests.SampleConfig(), showSecrets);
+
+    private static string Render(Gatehouse.Model.GatehouseConfig config, bool showSecrets)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            ConfigJsonWriter.Write(json, DumpToolTests.SampleConfig(), showSecrets);
+            ConfigJsonWriter.Write(json, config, showSecrets);
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
