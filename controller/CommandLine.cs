@@ -47,6 +47,8 @@ public static class CommandLine
           --use-secret-checksum     publish TLS Secrets only when they match their SecretCheckSum
           --checksum-api-group G    API group of the checksum resources (default: gatehouse.io;
                                     tengine.taobao.org reads Tengine-Ingress's)
+          --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
+                                    so ingress-nginx manifests work unchanged)
           -h, --help                show this help
 
         Subcommand:
@@ -56,7 +58,8 @@ public static class CommandLine
     private static readonly string[] Flags =
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
-        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--pod-name", "--checksum-api-group",
+        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
+        "--checksum-api-group",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -163,6 +166,17 @@ public static class CommandLine
         if (values.TryGetValue("--ingress-class", out var ingressClass))
         {
             options = options with { IngressClass = ingressClass };
+        }
+
+        if (values.TryGetValue("--annotations-prefix", out var prefix))
+        {
+            prefix = prefix.TrimEnd('/');
+            if (prefix.Length == 0 || prefix.Contains('/', StringComparison.Ordinal) || prefix.Any(char.IsWhiteSpace))
+            {
+                return Fail($"--annotations-prefix '{prefix}' is not a DNS-style prefix such as nginx.ingress.kubernetes.io");
+            }
+
+            options = options with { AnnotationsPrefix = prefix };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

@@ -10,6 +10,7 @@ public sealed record ControllerOptions
     public const int DefaultAdminPort = 10254;
     public const string DefaultAdminAddress = "127.0.0.1";
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
+    public const string DefaultAnnotationsPrefix = "nginx.ingress.kubernetes.io";
 
     /// <summary>--manifests: directory of Kubernetes manifests to serve; null when reading from the API server.</summary>
     public string? ManifestsDirectory { get; init; }
@@ -66,9 +67,12 @@ public sealed record ControllerOptions
     /// <summary>--checksum-api-group: API group of the checksum CRs watched (tengine.taobao.org while migrating).</summary>
     public string ChecksumApiGroup { get; init; } = Kubernetes.Models.CheckSumResource.DefaultGroup;
 
-    /// <summary>Prefix of the rollout and version annotations.</summary>
-    public string AnnotationsPrefix { get; init; } = Translation.Annotations.Prefix;
-
     public static string DefaultPodName()
         => Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName;
+
+    /// <summary>
+    /// --annotations-prefix: the prefix of every Gatehouse annotation ("PREFIX/canary", ...), as
+    /// ingress-nginx's flag of the same name; the default lets ingress-nginx manifests work unchanged.
+    /// </summary>
+    public string AnnotationsPrefix { get; init; } = DefaultAnnotationsPrefix;
 }

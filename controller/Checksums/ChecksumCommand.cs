@@ -92,7 +92,7 @@ public static class ChecksumCommand
             return 1;
         }
 
-        var prefix = Translation.Annotations.Prefix;
+        var prefix = ControllerOptions.DefaultAnnotationsPrefix + "/";
         var timestamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var ns = values.GetValueOrDefault("--namespace", ManifestParser.DefaultNamespace);
         var name = values.GetValueOrDefault("--name", "gatehouse");

@@ -22,9 +22,9 @@ public static class SnapshotGatesServiceCollectionExtensions
             var events = sp.GetRequiredService<IEventRecorder>();
             var seed = sp.GetRequiredService<ConfigPublisher>().LastPublished?.AppliedObjects ?? [];
             var gates = new SnapshotGates(
-                new ChecksumGate(options.UseIngressChecksum, options.UseSecretChecksum, options.AnnotationsPrefix, events,
+                new ChecksumGate(options.UseIngressChecksum, options.UseSecretChecksum, options.AnnotationsPrefix + "/", events,
                     sp.GetRequiredService<ILogger<ChecksumGate>>()),
-                new RolloutGate(options.PodName, options.AnnotationsPrefix, seed, events, sp.GetRequiredService<ILogger<RolloutGate>>()));
+                new RolloutGate(options.PodName, options.AnnotationsPrefix + "/", seed, events, sp.GetRequiredService<ILogger<RolloutGate>>()));
 
             // Observable instruments live on the factory's meter; nothing else needs to hold them.
             _ = new GateMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), gates);

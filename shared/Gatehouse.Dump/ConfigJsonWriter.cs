@@ -31,6 +31,10 @@ internal static class ConfigJsonWriter
             }
 
             json.WriteEndArray();
+
+            // Schema 1.2 keys are appended after the older ones (the order is a contract).
+            WriteStrings(json, "certificates", host.Certificates);
+            PolicyJsonWriter.WriteTlsPolicy(json, "tls", host.Tls);
             json.WriteEndObject();
         }
 
@@ -87,63 +91,23 @@ internal static class ConfigJsonWriter
         WriteNullableString(json, "publishedBy", config.PublishedBy);
         WriteNullableString(json, "configHash", config.ConfigHash);
 
-        // Schema 1.2: only when present, so dumps of older configs render exactly as before.
-        if (!config.AppliedObjects.IsDefaultOrEmpty)
+        // Schema 1.2.
+        WriteNullableString(json, "defaultCertificate", config.DefaultCertificate);
+        json.WriteStartArray("appliedObjects");
+        foreach (var applied in config.AppliedObjects)
         {
-            json.WriteStartArray("appliedObjects");
-            foreach (var applied in config.AppliedObjects)
-            {
-                json.WriteStartObject();
-                json.WriteString("kind", applied.Kind);
-                json.WriteString("name", applied.Name);
-                WriteNullableString(json, "revision", applied.Revision);
-                WriteManifest(json, applied, showSecrets);
-                json.WriteEndObject();
-            }
+            json.WriteStartObject();
+            json.WriteString("kind", applied.Kind);
+            json.WriteString("name", applied.Name);
+            json.WriteString("revision", applied.Revision);
 
-            json.WriteEndArray();
+            // An applied Secret is the whole object, tls.key included.
+            json.WriteString("manifest", showSecrets || applied.Kind != "Secret" ? applied.Manifest : Redacted);
+            json.WriteEndObject();
         }
 
+        json.WriteEndArray();
         json.WriteEndObject();
-    }
-
-    /// <summary>
-    /// The applied copy as JSON. A Secret's manifest carries its private key (data."tls.key"), which is
-    /// redacted like <see cref="CertificateConfig.PrivateKeyPem"/>; an unreadable Secret manifest is
-    /// withheld whole rather than risk printing the key.
-    /// </summary>
-    private static void WriteManifest(Utf8JsonWriter json, AppliedObjectConfig applied, bool showSecrets)
-    {
-        if (applied.Manifest is null)
-        {
-            json.WriteNull("manifest");
-            return;
-        }
-
-        System.Text.Json.Nodes.JsonNode? manifest;
-        try
-        {
-            manifest = System.Text.Json.Nodes.JsonNode.Parse(applied.Manifest);
-        }
-        catch (JsonException)
-        {
-            manifest = null;
-        }
-
-        var secret = applied.Kind == "Secret";
-        if (manifest is null)
-        {
-            json.WriteString("manifest", secret && !showSecrets ? Redacted : applied.Manifest);
-            return;
-        }
-
-        if (secret && !showSecrets && manifest["data"] is System.Text.Json.Nodes.JsonObject data && data.ContainsKey("tls.key"))
-        {
-            data["tls.key"] = Redacted;
-        }
-
-        json.WritePropertyName("manifest");
-        manifest.WriteTo(json);
     }
 
     /// <summary>One route as an object; the diff writer renders added and removed routes the same way.</summary>
@@ -154,10 +118,35 @@ internal static class ConfigJsonWriter
         json.WriteString("match", route.Match.ToString());
         json.WriteString("backend", route.Backend);
         json.WriteString("ingress", route.Ingress);
+
+        // Schema 1.2.
+        json.WriteStartArray("canaries");
+        foreach (var canary in route.Canaries)
+        {
+            PolicyJsonWriter.WriteCanary(json, canary);
+        }
+
+        json.WriteEndArray();
+        PolicyJsonWriter.WriteUpstream(json, "upstream", route.Upstream);
+        json.WriteBoolean("sslRedirect", route.SslRedirect);
+        json.WriteBoolean("forceSslRedirect", route.ForceSslRedirect);
+        json.WriteBoolean("accessLog", route.AccessLog);
+        PolicyJsonWriter.WriteBackendTls(json, "backendTls", route.BackendTls);
         json.WriteEndObject();
     }
 
-    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
+    internal static void WriteStrings(Utf8JsonWriter json, string name, System.Collections.Immutable.ImmutableArray<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    internal static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
     {
         if (value is null)
         {

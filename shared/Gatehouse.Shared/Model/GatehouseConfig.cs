@@ -41,6 +41,12 @@ public sealed record GatehouseConfig
     /// </summary>
     public string? ConfigHash { get; init; }
 
-    /// <summary>STUB (rollout branch): applied_objects, replaced by the lead's schema 1.2 property at merge.</summary>
+    /// <summary>
+    /// Name of the certificate served to clients without SNI or with a name no host covers
+    /// (--default-ssl-certificate, or the proxy's self-signed one when null). Schema 1.2.
+    /// </summary>
+    public string? DefaultCertificate { get; init; }
+
+    /// <summary>Revisions of rollout-gated objects this pod applied, sorted by kind then name (schema 1.2; proxy ignores it).</summary>
     public ImmutableArray<AppliedObjectConfig> AppliedObjects { get; init; } = [];
 }

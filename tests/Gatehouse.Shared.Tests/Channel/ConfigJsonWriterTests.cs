@@ -17,7 +17,7 @@ public sealed class ConfigJsonWriterTests
         using var document = JsonDocument.Parse(redacted);
         var root = document.RootElement;
         Assert.Equal(
-            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates", "publishedBy", "configHash"],
+            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates", "publishedBy", "configHash", "defaultCertificate", "appliedObjects"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             ["name", "namespace", "service", "port", "protocol", "endpoints"],
@@ -33,32 +33,24 @@ public sealed class ConfigJsonWriterTests
     }
 
     [Fact]
-    public void RedactsTheKeyInAppliedSecretManifests()
+    public void RedactsAppliedSecretManifestsButNotIngresses()
     {
         var config = DumpToolTests.SampleConfig() with
         {
             AppliedObjects =
             [
-                new Gatehouse.Model.AppliedObjectConfig
-                {
-                    Kind = "Secret",
-                    Name = "default/cert-1",
-                    Revision = "r1",
-                    Manifest = """{"kind":"Secret","metadata":{"name":"cert-1"},"data":{"tls.crt":"Q0VSVA==","tls.key":"U0VDUkVULUtFWQ=="}}""",
-                },
-                new Gatehouse.Model.AppliedObjectConfig { Kind = "Secret", Name = "default/broken", Manifest = "{not json U0VDUkVULUtFWQ==" },
+                new Gatehouse.Model.AppliedObjectConfig { Kind = "Ingress", Name = "shop/web", Revision = "2", Manifest = "{\"kind\":\"Ingress\"}" },
+                new Gatehouse.Model.AppliedObjectConfig { Kind = "Secret", Name = "shop/tls", Revision = "1", Manifest = "{\"data\":{\"tls.key\":\"SECRET-KEY\"}}" },
             ],
         };
 
         var redacted = Render(config, showSecrets: false);
-        Assert.DoesNotContain("U0VDUkVULUtFWQ==", redacted, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET-KEY", redacted, StringComparison.Ordinal);
         using var document = JsonDocument.Parse(redacted);
         var applied = document.RootElement.GetProperty("appliedObjects");
-        Assert.Equal("<redacted>", applied[0].GetProperty("manifest").GetProperty("data").GetProperty("tls.key").GetString());
-        Assert.Equal("Q0VSVA==", applied[0].GetProperty("manifest").GetProperty("data").GetProperty("tls.crt").GetString());
+        Assert.Equal("{\"kind\":\"Ingress\"}", applied[0].GetProperty("manifest").GetString());
         Assert.Equal("<redacted>", applied[1].GetProperty("manifest").GetString());
-
-        Assert.Contains("U0VDUkVULUtFWQ==", Render(config, showSecrets: true), StringComparison.Ordinal);
+        Assert.Contains("SECRET-KEY", Render(config, showSecrets: true), StringComparison.Ordinal);
     }
 
     private static string Render(bool showSecrets) => Render(DumpToolTests.SampleConfig(), showSecrets);
