@@ -41,19 +41,29 @@ public static class CommandLine
           --debounce-ms MS          quiet period before applying changes (default: 200)
           --channel-schema M.N      config schema to publish, for proxies older than this controller
                                     (default: the newest this build writes; same major only)
+          --pod-name NAME           this pod's name; its ordinal (NAME-<n>) paces staged rollouts
+                                    (default: $POD_NAME, then the host name)
+          --use-ingress-checksum    publish Ingresses only when they match their IngressCheckSum
+          --use-secret-checksum     publish TLS Secrets only when they match their SecretCheckSum
+          --checksum-api-group G    API group of the checksum resources (default: gatehouse.io;
+                                    tengine.taobao.org reads Tengine-Ingress's)
           --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
                                     so ingress-nginx manifests work unchanged)
           -h, --help                show this help
+
+        Subcommand:
+          gatehouse-controller checksum --help   compute the checksum resources from a folder or cluster
         """;
 
     private static readonly string[] Flags =
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
-        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix",
+        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
+        "--checksum-api-group",
     ];
 
     /// <summary>Flags that take no value.</summary>
-    private static readonly string[] Switches = ["--in-cluster"];
+    private static readonly string[] Switches = ["--in-cluster", "--use-ingress-checksum", "--use-secret-checksum"];
 
     public static CommandLineResult Parse(IReadOnlyList<string> args)
     {
@@ -212,6 +222,27 @@ public static class CommandLine
             }
 
             options = options with { ChannelSchema = schema };
+        }
+
+        if (values.TryGetValue("--pod-name", out var podName))
+        {
+            options = options with { PodName = podName };
+        }
+
+        options = options with
+        {
+            UseIngressChecksum = values.ContainsKey("--use-ingress-checksum"),
+            UseSecretChecksum = values.ContainsKey("--use-secret-checksum"),
+        };
+
+        if (values.TryGetValue("--checksum-api-group", out var group))
+        {
+            if (group is not (Kubernetes.Models.CheckSumResource.DefaultGroup or Kubernetes.Models.CheckSumResource.TengineGroup))
+            {
+                return Fail($"--checksum-api-group '{group}' is not {Kubernetes.Models.CheckSumResource.DefaultGroup} or {Kubernetes.Models.CheckSumResource.TengineGroup}");
+            }
+
+            options = options with { ChecksumApiGroup = group };
         }
 
         return new CommandLineResult(options, ShowHelp: false, Error: null);

@@ -53,6 +53,24 @@ public sealed record ControllerOptions
     public SchemaVersion ChannelSchema { get; init; } = SchemaVersion.Current;
 
     /// <summary>
+    /// --pod-name: this pod's name (default $POD_NAME, then the host name); its ordinal, the integer after
+    /// the last '-', decides when a staged rollout reaches it (-1 without one: every change applies at once).
+    /// </summary>
+    public string PodName { get; init; } = DefaultPodName();
+
+    /// <summary>--use-ingress-checksum: publish Ingresses only when they match an IngressCheckSum (or none exists).</summary>
+    public bool UseIngressChecksum { get; init; }
+
+    /// <summary>--use-secret-checksum: publish TLS Secrets only when they match a SecretCheckSum (or none exists).</summary>
+    public bool UseSecretChecksum { get; init; }
+
+    /// <summary>--checksum-api-group: API group of the checksum CRs watched (tengine.taobao.org while migrating).</summary>
+    public string ChecksumApiGroup { get; init; } = Kubernetes.Models.CheckSumResource.DefaultGroup;
+
+    public static string DefaultPodName()
+        => Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : Environment.MachineName;
+
+    /// <summary>
     /// --annotations-prefix: the prefix of every Gatehouse annotation ("PREFIX/canary", ...), as
     /// ingress-nginx's flag of the same name; the default lets ingress-nginx manifests work unchanged.
     /// </summary>

@@ -8,6 +8,11 @@ using Gatehouse.Controller.Telemetry;
 using Gatehouse.Telemetry;
 using Microsoft.Extensions.Logging.Console;
 
+if (args is ["checksum", .. var checksumArgs])
+{
+    return await Gatehouse.Controller.Checksums.ChecksumCommand.RunAsync(checksumArgs, Console.Out, Console.Error).ConfigureAwait(false);
+}
+
 var parsed = CommandLine.Parse(args);
 if (parsed.ShowHelp)
 {
@@ -84,7 +89,10 @@ if (kubernetes is not null)
     builder.Services.AddSingleton<IKubernetesApi>(_ => new KubernetesApiClient(kubernetes));
     builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
         sp.GetRequiredService<IKubernetesApi>(), kubernetes.Server.Authority, options.WatchNamespace, new InformerOptions(),
-        sp.GetRequiredService<ILoggerFactory>()));
+        sp.GetRequiredService<ILoggerFactory>(),
+        options.UseIngressChecksum || options.UseSecretChecksum
+            ? new CheckSumWatch(options.ChecksumApiGroup, options.UseIngressChecksum, options.UseSecretChecksum)
+            : null));
 }
 else
 {
@@ -95,10 +103,12 @@ builder.Services.AddSingleton<IConfigSink>(sink);
 builder.Services.AddSingleton<ConfigPublisher>();
 builder.Services.AddSingleton<ControllerState>();
 builder.Services.AddControllerMetrics();
+builder.Services.AddRolloutAndChecksums();
 builder.Services.AddHostedService<ControllerLoop>();
 
 var app = builder.Build();
 app.MapAdminEndpoints();
+app.MapRolloutEndpoints();
 
 // Ctrl-C and SIGTERM stop the host gracefully (the loop is cancelled, the channel file is closed).
 try

@@ -21,6 +21,7 @@ public sealed class ControllerLoop : BackgroundService
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ControllerMetrics? _metrics;
+    private readonly SnapshotGates? _gates;
 
     // Capacity 1 + DropWrite: any number of notifications while busy collapse into one more pass.
     private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
@@ -35,7 +36,8 @@ public sealed class ControllerLoop : BackgroundService
         ControllerOptions options,
         ILogger<ControllerLoop> logger,
         TimeProvider? time = null,
-        ControllerMetrics? metrics = null)
+        ControllerMetrics? metrics = null,
+        SnapshotGates? gates = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         _sources = [.. sources];
@@ -45,6 +47,7 @@ public sealed class ControllerLoop : BackgroundService
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
+        _gates = gates;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -120,7 +123,15 @@ public sealed class ControllerLoop : BackgroundService
         try
         {
             _metrics?.Snapshot(snapshot);
-            result = IngressTranslator.Translate(snapshot, _options);
+            if ((_gates is null ? snapshot : _gates.Apply(snapshot)) is not { } gated)
+            {
+                // A checksum mismatch with no consistent set seen yet: the channel keeps what it serves.
+                _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = null });
+                return true;
+            }
+
+            result = IngressTranslator.Translate(gated, _options);
+            result = _gates is null ? result : result with { Config = _gates.Complete(result.Config) };
             ReportRejections(result.Rejections);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);
         }

@@ -18,6 +18,10 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     private readonly Informer<Service> _services;
     private readonly Informer<EndpointSlice> _endpointSlices;
     private readonly Informer<Secret> _secrets;
+
+    // Watched only when their check is on: without the CRD installed a list would fail forever and never sync.
+    private readonly Informer<IngressCheckSum>? _ingressCheckSums;
+    private readonly Informer<SecretCheckSum>? _secretCheckSums;
     private readonly ILogger _logger;
     private readonly Lock _snapshotLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -33,7 +37,8 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
         string serverName,
         string? watchNamespace,
         InformerOptions informerOptions,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        CheckSumWatch? checkSums = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentException.ThrowIfNullOrEmpty(serverName);
@@ -54,6 +59,22 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
         _services = new(api, CollectionPath("/api/v1", "services", watchNamespace), null, informerOptions, informerLogger);
         _endpointSlices = new(api, CollectionPath("/apis/discovery.k8s.io/v1", "endpointslices", watchNamespace), null, informerOptions, informerLogger);
         _secrets = new(api, CollectionPath("/api/v1", "secrets", watchNamespace), new ListRequest { FieldSelector = TlsSecretFieldSelector }, informerOptions, informerLogger);
+
+        if (checkSums is { } watch)
+        {
+            var prefix = $"/apis/{watch.Group}/{CheckSumResource.Version}";
+            if (watch.Ingresses)
+            {
+                _ingressCheckSums = new(api, CollectionPath(prefix, IngressCheckSum.Plural, watchNamespace), null, informerOptions, informerLogger);
+                _ingressCheckSums.Changed += OnInformerChanged;
+            }
+
+            if (watch.Secrets)
+            {
+                _secretCheckSums = new(api, CollectionPath(prefix, SecretCheckSum.Plural, watchNamespace), null, informerOptions, informerLogger);
+                _secretCheckSums.Changed += OnInformerChanged;
+            }
+        }
 
         _ingresses.Changed += OnInformerChanged;
         _ingressClasses.Changed += OnInformerChanged;
@@ -80,7 +101,12 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     public event EventHandler<ResourceSnapshot>? Changed;
 
     /// <summary>The collection paths watched, for logs and tests.</summary>
-    public IReadOnlyList<string> Paths => [_ingresses.Path, _ingressClasses.Path, _services.Path, _endpointSlices.Path, _secrets.Path];
+    public IReadOnlyList<string> Paths =>
+    [
+        _ingresses.Path, _ingressClasses.Path, _services.Path, _endpointSlices.Path, _secrets.Path,
+        .. _ingressCheckSums is null ? Array.Empty<string>() : [_ingressCheckSums.Path],
+        .. _secretCheckSums is null ? Array.Empty<string>() : [_secretCheckSums.Path],
+    ];
 
     /// <summary>Collection path of a resource, e.g. "/api/v1/namespaces/web/services" or "/api/v1/services" for all namespaces.</summary>
     public static string CollectionPath(string groupVersionPrefix, string plural, string? @namespace)
@@ -103,6 +129,8 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
             Task.Run(() => _services.RunAsync(stopping), CancellationToken.None),
             Task.Run(() => _endpointSlices.RunAsync(stopping), CancellationToken.None),
             Task.Run(() => _secrets.RunAsync(stopping), CancellationToken.None),
+            .. _ingressCheckSums is { } ingressCheckSums ? [Task.Run(() => ingressCheckSums.RunAsync(stopping), CancellationToken.None)] : Array.Empty<Task>(),
+            .. _secretCheckSums is { } secretCheckSums ? [Task.Run(() => secretCheckSums.RunAsync(stopping), CancellationToken.None)] : Array.Empty<Task>(),
         ];
 
         // Not the informers' own sync: the snapshot built from them must be in place before StartAsync returns,
@@ -138,7 +166,8 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
     private void OnInformerChanged(object? sender, EventArgs e)
     {
-        if (!(_ingresses.HasSynced && _ingressClasses.HasSynced && _services.HasSynced && _endpointSlices.HasSynced && _secrets.HasSynced))
+        if (!(_ingresses.HasSynced && _ingressClasses.HasSynced && _services.HasSynced && _endpointSlices.HasSynced && _secrets.HasSynced
+            && (_ingressCheckSums?.HasSynced ?? true) && (_secretCheckSums?.HasSynced ?? true)))
         {
             // Until every kind is listed a snapshot would be partial; the last informer to sync builds the first one.
             return;
@@ -154,6 +183,8 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
                 Services = _services.Items,
                 EndpointSlices = _endpointSlices.Items,
                 Secrets = _secrets.Items,
+                IngressCheckSums = _ingressCheckSums?.Items ?? ResourceSnapshot.Empty.IngressCheckSums,
+                SecretCheckSums = _secretCheckSums?.Items ?? ResourceSnapshot.Empty.SecretCheckSums,
                 Version = ++_version,
             };
             _current = snapshot;

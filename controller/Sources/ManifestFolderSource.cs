@@ -196,6 +196,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
         var slices = ImmutableSortedDictionary.CreateBuilder<string, EndpointSlice>(StringComparer.Ordinal);
         var secrets = ImmutableSortedDictionary.CreateBuilder<string, Secret>(StringComparer.Ordinal);
+        var ingressCheckSums = ImmutableSortedDictionary.CreateBuilder<string, IngressCheckSum>(StringComparer.Ordinal);
+        var secretCheckSums = ImmutableSortedDictionary.CreateBuilder<string, SecretCheckSum>(StringComparer.Ordinal);
         var origins = new Dictionary<(string Kind, string Key), string>();
         var parsed = new Dictionary<string, (string Content, ManifestParseResult Result)>(StringComparer.Ordinal);
 
@@ -247,6 +249,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
                     case Service service: services[key] = service; break;
                     case EndpointSlice slice: slices[key] = slice; break;
                     case Secret secret: secrets[key] = secret; break;
+                    case IngressCheckSum checkSum: ingressCheckSums[key] = checkSum; break;
+                    case SecretCheckSum checkSum: secretCheckSums[key] = checkSum; break;
                 }
             }
         }
@@ -259,6 +263,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             Services = services.ToImmutable(),
             EndpointSlices = slices.ToImmutable(),
             Secrets = secrets.ToImmutable(),
+            IngressCheckSums = ingressCheckSums.ToImmutable(),
+            SecretCheckSums = secretCheckSums.ToImmutable(),
             Version = Interlocked.Increment(ref _version),
         };
     }

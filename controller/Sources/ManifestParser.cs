@@ -119,6 +119,8 @@ public static class ManifestParser
             "Service" => (KubernetesJsonContext.Default.Service, "v1", true),
             "EndpointSlice" => (KubernetesJsonContext.Default.EndpointSlice, "discovery.k8s.io/v1", true),
             "Secret" => (KubernetesJsonContext.Default.Secret, "v1", true),
+            IngressCheckSum.KindName => (KubernetesJsonContext.Default.IngressCheckSum, CheckSumApiVersion(apiVersion), true),
+            SecretCheckSum.KindName => (KubernetesJsonContext.Default.SecretCheckSum, CheckSumApiVersion(apiVersion), true),
             _ => ((JsonTypeInfo?)null, "", false),
         };
 
@@ -164,6 +166,12 @@ public static class ManifestParser
             : null;
         objects.Add(value);
     }
+
+    /// <summary>A folder has no --checksum-api-group to consult: either group is read, so a Tengine export loads as is.</summary>
+    private static string CheckSumApiVersion(string? apiVersion)
+        => apiVersion == $"{CheckSumResource.TengineGroup}/{CheckSumResource.Version}"
+            ? apiVersion
+            : $"{CheckSumResource.DefaultGroup}/{CheckSumResource.Version}";
 
     private static string? ReadString(JsonObject obj, string property)
         => obj[property] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;

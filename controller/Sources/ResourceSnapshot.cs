@@ -23,6 +23,12 @@ public sealed record ResourceSnapshot
 
     public ImmutableSortedDictionary<string, Secret> Secrets { get; init; } = Create<Secret>();
 
+    /// <summary>IngressCheckSum resources (see Checksums); empty unless --use-ingress-checksum or the folder has some.</summary>
+    public ImmutableSortedDictionary<string, IngressCheckSum> IngressCheckSums { get; init; } = Create<IngressCheckSum>();
+
+    /// <summary>SecretCheckSum resources; empty unless --use-secret-checksum or the folder has some.</summary>
+    public ImmutableSortedDictionary<string, SecretCheckSum> SecretCheckSums { get; init; } = Create<SecretCheckSum>();
+
     /// <summary>Monotonic per source; lets observers tell snapshots apart without comparing contents.</summary>
     public long Version { get; init; }
 

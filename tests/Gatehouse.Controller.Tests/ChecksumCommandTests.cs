@@ -1,0 +1,80 @@
+using Gatehouse.Controller.Checksums;
+using Gatehouse.Controller.Kubernetes.Models;
+using Gatehouse.Tests.FakeApiServer;
+
+namespace Gatehouse.Tests;
+
+/// <summary>"gatehouse-controller checksum --kubeconfig": the ids and CR of the Ingresses a (fake) cluster holds.</summary>
+public sealed class ChecksumCommandTests : IAsyncLifetime
+{
+    private FakeKubernetesApiServer _server = null!;
+    private string _directory = "";
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeKubernetesApiServer.StartAsync();
+        _directory = Directory.CreateTempSubdirectory("gatehouse-checksum-").FullName;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Prints_the_ingress_checksum_resource_of_a_cluster()
+    {
+        _server.Apply(Versioned(KubeObjects.Ingress("web", "shop-7"), "2"));
+        _server.Apply(Versioned(KubeObjects.Ingress("api", "orders-3"), "5"));
+        _server.Apply(KubeObjects.Ingress("web", "unversioned-1"));
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            current-context: fake
+            clusters:
+            - name: fake
+              cluster:
+                server: {_server.BaseAddress}
+            users:
+            - name: u
+              user:
+                token: t
+            contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: u
+            """);
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exit = await ChecksumCommand.RunAsync(["--kubeconfig", kubeconfig, "--kind", "ingress", "--namespace", "gatehouse"], output, error);
+
+        Assert.Equal(0, exit);
+        var text = output.ToString();
+        Assert.Contains("apiVersion: gatehouse.io/v1\nkind: IngressCheckSum", text, StringComparison.Ordinal);
+        Assert.Contains("namespace: \"gatehouse\"", text, StringComparison.Ordinal);
+        Assert.Contains("ids: \"3-5,7-2\"", text, StringComparison.Ordinal);
+
+        // python3 -c "import hashlib; print(hashlib.md5(b'3-5,7-2').hexdigest())"
+        Assert.Contains("checksum: \"35e660d5e5455a638cbac9e46f8b58eb\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("SecretCheckSum", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Usage_errors_exit_with_two()
+    {
+        var error = new StringWriter();
+        Assert.Equal(2, await ChecksumCommand.RunAsync(["--kind", "ingress"], TextWriter.Null, error));
+        Assert.Contains("exactly one of --manifests", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, await ChecksumCommand.RunAsync(["--manifests", _directory, "--kind", "pods"], TextWriter.Null, TextWriter.Null));
+    }
+
+    private static Ingress Versioned(Ingress ingress, string version)
+    {
+        ingress.Metadata.Annotations = new() { ["nginx.ingress.kubernetes.io/version"] = version };
+        return ingress;
+    }
+}
