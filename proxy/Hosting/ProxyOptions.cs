@@ -43,7 +43,7 @@ public sealed record ProxyOptions
     /// <summary>Where access log lines go instead of stdout; for in-process hosts and tests.</summary>
     internal Stream? AccessLogOutput { get; init; }
 
-    /// <summary>A span per proxied request and traceparent rewriting (<c>--tracing on</c>); implied by <see cref="OtlpEndpoint"/>.</summary>
+    /// <summary>A span per proxied request and traceparent rewriting (<c>--tracing on</c>; the command line turns it on with <c>--otlp-endpoint</c>).</summary>
     public bool Tracing { get; init; }
 
     /// <summary>

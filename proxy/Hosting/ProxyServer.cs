@@ -68,7 +68,7 @@ public sealed class ProxyServer : IAsyncDisposable
         Metrics = new ProxyMetrics(State, scope: this);
         _exporter = new PrometheusExporter(new PrometheusExporterOptions { MeterScope = this });
 
-        var tracing = options.Tracing || options.OtlpEndpoint is not null;
+        var tracing = options.Tracing;
         Telemetry = new RequestTelemetry(
             options.AccessLog == AccessLogMode.Stdout ? new AccessLogWriter(options.AccessLogOutput ?? Console.OpenStandardOutput()) : null,
             tracing ? new ProxyTracing(sampleAll: options.OtlpEndpoint is null) : null);
