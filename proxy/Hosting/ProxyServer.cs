@@ -71,7 +71,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var tracing = options.Tracing;
         Telemetry = new RequestTelemetry(
             options.AccessLog == AccessLogMode.Stdout ? new AccessLogWriter(options.AccessLogOutput ?? Console.OpenStandardOutput()) : null,
-            tracing ? new ProxyTracing(sampleAll: options.OtlpEndpoint is null) : null);
+            tracing ? new ProxyTracing() : null);
         State.TableChanged += Telemetry.Series.Retain;
         _exposition = new CompositeMetricsExposition(_exporter, new RequestMetricsExposition(Telemetry));
         if (options.OtlpEndpoint is { } otlp)

@@ -15,23 +15,18 @@ internal sealed class ProxyTracing : IDisposable
     private const string TraceState = "tracestate";
 
     private readonly ActivitySource _source = new(SourceName);
-    private readonly ActivityListener? _listener;
+    private readonly ActivityListener _listener;
 
-    /// <param name="sampleAll">
-    /// Install our own listener that records every span; without it spans exist only while some
-    /// other listener (the OpenTelemetry tracer provider) samples them.
-    /// </param>
-    public ProxyTracing(bool sampleAll)
+    public ProxyTracing()
     {
-        if (sampleAll)
+        // Our own listener records every span, so "--tracing on" works without an exporter; the
+        // OpenTelemetry tracer provider, when there is one, listens to the same source and exports.
+        _listener = new ActivityListener
         {
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = source => ReferenceEquals(source, _source),
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
+            ShouldListenTo = source => ReferenceEquals(source, _source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(_listener);
     }
 
     public Activity? Start(HttpContext context)
@@ -83,7 +78,7 @@ internal sealed class ProxyTracing : IDisposable
 
     public void Dispose()
     {
-        _listener?.Dispose();
+        _listener.Dispose();
         _source.Dispose();
     }
 }
