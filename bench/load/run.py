@@ -250,7 +250,17 @@ def gatehouse_peer(work, bindir, hosts):
     peer = Peer("gatehouse", GATEHOUSE_PORT, start)
     peer.controller = controller
     peer.manifests = manifests
+    peer.channel = channel
     return peer
+
+
+def gatehouse_nolog_peer(gatehouse, bindir):
+    """A second proxy on the first one's channel with --access-log off: with the default peer in the
+    same run, the difference is the access log's cost (per-request metrics are always on)."""
+    def start():
+        return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", gatehouse.channel, "--address", "127.0.0.1",
+                      "--http-port", str(GATEHOUSE_PORT + 2), "--admin-port", str(GATEHOUSE_ADMIN + 2), "--access-log", "off"])
+    return Peer("gatehouse --access-log off", GATEHOUSE_PORT + 2, start)
 
 
 def run_wrk(port, scenario, duration):
@@ -317,8 +327,10 @@ def main():
             peers.append(nginx_peer(work, args.nginx_workers))
         if "haproxy" in wanted:
             peers.append(haproxy_peer(work))
-        if "gatehouse" in wanted:
+        if "gatehouse" in wanted or "gatehouse-nolog" in wanted:
             peers.append(gatehouse_peer(work, args.bin, 1))
+        if "gatehouse-nolog" in wanted:
+            peers.append(gatehouse_nolog_peer(peers[-1], args.bin))
         for p in peers:
             p.start()
         scenarios = args.scenarios.split(",")
