@@ -16,7 +16,8 @@ internal static class CommandLine
           --address ADDR            traffic listen address (default 0.0.0.0)
           --http-port N             traffic port (default 8080)
           --admin-address ADDR      admin listen address (default: --address)
-          --admin-port N            admin port for /healthz, /readyz, /config (default 9090)
+          --admin-port N            admin port for /healthz, /readyz, /config, /metrics,
+                                    /stats/hosts and the live page at / (default 9090)
           --poll-interval-ms N      channel poll interval in milliseconds (default 50)
           --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
