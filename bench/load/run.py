@@ -259,8 +259,8 @@ def gatehouse_nolog_peer(gatehouse, bindir):
     same run, the difference is the access log's cost (per-request metrics are always on)."""
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", gatehouse.channel, "--address", "127.0.0.1",
-                      "--http-port", str(GATEHOUSE_PORT + 2), "--admin-port", str(GATEHOUSE_ADMIN + 2), "--access-log", "off"])
-    return Peer("gatehouse --access-log off", GATEHOUSE_PORT + 2, start)
+                      "--http-port", "19040", "--admin-port", "19041", "--access-log", "off"])
+    return Peer("gatehouse --access-log off", 19040, start)
 
 
 def run_wrk(port, scenario, duration):
