@@ -50,8 +50,17 @@ internal sealed class RequestTelemetry : IAsyncDisposable
         var request = context.Request;
         var response = context.Response;
         var status = error is ForwarderError.RequestCanceled && !response.HasStarted ? ClientClosedRequest : response.StatusCode;
-        var requestBytes = request.ContentLength ?? 0;
-        var responseBytes = response.ContentLength ?? 0;
+        long requestBytes, responseBytes;
+        if (context.Features.Get<ConnectionByteCounter>() is { } wire && !HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
+        {
+            (requestBytes, responseBytes) = wire.TakeRequestBytes();
+        }
+        else
+        {
+            // Multiplexed streams share the connection's bytes: fall back to the declared body sizes.
+            requestBytes = request.ContentLength ?? 0;
+            responseBytes = response.ContentLength ?? 0;
+        }
 
         var series = route is null ? Series.Unrouted : route.Telemetry ?? Series.Attach(route);
         series.Record(MethodLabel.Index(request.Method), status, duration, upstream, requestBytes, responseBytes);
@@ -98,12 +107,18 @@ internal sealed class RequestTelemetry : IAsyncDisposable
     /// <summary>For the retry policy: one more attempt was made for a request on <paramref name="route"/>.</summary>
     public void RetryAttempted(Route route) => (route.Telemetry ?? Series.Attach(route)).RetryAttempted();
 
-    /// <summary>Kestrel connection middleware for the traffic listener: counts accepted and open connections.</summary>
+    /// <summary>
+    /// Kestrel connection middleware for the traffic listener: counts accepted and open connections
+    /// and wraps the transport in a <see cref="ConnectionByteCounter"/> the requests find as a feature.
+    /// </summary>
     public ConnectionDelegate CountConnections(ConnectionDelegate next)
         => async connection =>
         {
             Interlocked.Increment(ref _acceptedConnections);
             Interlocked.Increment(ref _activeConnections);
+            var counter = new ConnectionByteCounter(connection.Transport);
+            connection.Transport = counter;
+            connection.Features.Set(counter);
             try
             {
                 await next(connection).ConfigureAwait(false);
