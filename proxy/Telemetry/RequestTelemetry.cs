@@ -101,8 +101,8 @@ internal sealed class RequestTelemetry : IAsyncDisposable
         }
     }
 
-    // Per Ingress: nginx.ingress.kubernetes.io/enable-access-log (RouteConfig.AccessLog, schema 1.2).
-    private static bool AccessLogEnabled(Route? route) => true;
+    // Per Ingress: enable-access-log (RouteConfig.AccessLog, schema 1.2). Unrouted requests are always logged.
+    private static bool AccessLogEnabled(Route? route) => route?.Config?.AccessLog ?? true;
 
     /// <summary>For the retry policy: one more attempt was made for a request on <paramref name="route"/>.</summary>
     public void RetryAttempted(Route route) => (route.Telemetry ?? Series.Attach(route)).RetryAttempted();

@@ -85,6 +85,25 @@ public sealed class ObservabilityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ingress_annotated_enable_access_log_false_is_left_out_of_the_log()
+    {
+        var quiet = Manifests.Ingress("quiet", "quiet.example.com", ("/", "Prefix", "svc-a"))
+            .Replace("  namespace: default\n", "  namespace: default\n  annotations:\n    nginx.ingress.kubernetes.io/enable-access-log: \"false\"\n", StringComparison.Ordinal);
+        Assert.Contains("enable-access-log", quiet, StringComparison.Ordinal);
+        _stack.WriteManifest("quiet.yaml", quiet);
+        await _stack.StartProxyAsync();
+        await _stack.WaitUntilAsync(async () => (await _stack.SendAsync("quiet.example.com", "/probe")).Status == HttpStatusCode.OK, "quiet Ingress routed", _stack.Proxy);
+
+        Assert.Equal(HttpStatusCode.OK, (await _stack.SendAsync("quiet.example.com", "/hushed")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await _stack.SendAsync("demo.example.com", "/after-hushed")).Status);
+
+        // One queue, one writer, in order: once the later request's line is out, the earlier one would be too.
+        await AccessLogLineAsync("/after-hushed");
+        Assert.DoesNotContain("\"path\":\"/hushed\"", _stack.Proxy!.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"host\":\"quiet.example.com\"", _stack.Proxy.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_tracing_the_backend_gets_the_proxy_span_as_parent_in_the_clients_trace()
     {
         await _stack.StartProxyAsync(true, "--tracing", "on");
