@@ -1,12 +1,6 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Gatehouse.Tests.EndToEnd.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Tests.EndToEnd;
 
@@ -140,35 +134,14 @@ public sealed class ObservabilityTests : IAsyncLifetime
     [Fact]
     public async Task Otlp_export_posts_protobuf_traces_and_metrics_to_the_collector()
     {
-        var received = new ConcurrentQueue<(string Path, string? ContentType, long Length)>();
-        var collectorPort = FreePort.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, collectorPort));
-        await using var collector = builder.Build();
-        collector.Run(async context =>
-        {
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            received.Enqueue((context.Request.Path.Value ?? "", context.Request.ContentType, body.Length));
-            context.Response.StatusCode = 200;
-        });
-        await collector.StartAsync();
-
-        await _stack.StartProxyAsync(true, "--otlp-endpoint", $"http://127.0.0.1:{collectorPort}");
+        await using var collector = await FakeOtlpCollector.StartAsync();
+        await _stack.StartProxyAsync(true, "--otlp-endpoint", collector.Url);
         Assert.Equal(HttpStatusCode.OK, (await _stack.SendAsync("demo.example.com", "/exported")).Status);
 
         // A graceful stop flushes the span batch and pushes the metrics one last time.
-        using (var kill = Process.Start("kill", ["-TERM", _stack.Proxy!.Id.ToString()]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
-        Assert.Equal(0, await _stack.Proxy.WaitForExitAsync(GatehouseStack.Patience));
-        foreach (var path in new[] { "/v1/traces", "/v1/metrics" })
-        {
-            Assert.Contains(received, r => r.Path == path && r.ContentType == "application/x-protobuf" && r.Length > 0);
-        }
+        await FakeOtlpCollector.StopGracefullyAsync(_stack.Proxy!);
+        collector.AssertReceivedProtobuf("/v1/traces");
+        collector.AssertReceivedProtobuf("/v1/metrics");
     }
 
     private async Task<string> MetricsAsync()
