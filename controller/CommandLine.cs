@@ -49,6 +49,7 @@ public static class CommandLine
                                     tengine.taobao.org reads Tengine-Ingress's)
           --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
                                     so ingress-nginx manifests work unchanged)
+          --otlp-endpoint URL       push metrics over OTLP/HTTP protobuf to URL/v1/metrics
           -h, --help                show this help
 
         Subcommand:
@@ -59,7 +60,7 @@ public static class CommandLine
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
-        "--checksum-api-group",
+        "--checksum-api-group", "--otlp-endpoint",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -177,6 +178,16 @@ public static class CommandLine
             }
 
             options = options with { AnnotationsPrefix = prefix };
+        }
+
+        if (values.TryGetValue("--otlp-endpoint", out var otlpText))
+        {
+            if (!Uri.TryCreate(otlpText, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https"))
+            {
+                return Fail($"--otlp-endpoint '{otlpText}' is not an http(s) URL");
+            }
+
+            options = options with { OtlpEndpoint = otlp };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

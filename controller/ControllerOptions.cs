@@ -75,4 +75,7 @@ public sealed record ControllerOptions
     /// ingress-nginx's flag of the same name; the default lets ingress-nginx manifests work unchanged.
     /// </summary>
     public string AnnotationsPrefix { get; init; } = DefaultAnnotationsPrefix;
+
+    /// <summary>--otlp-endpoint: OTLP/HTTP collector base URL; metrics are pushed to {url}/v1/metrics. Null: no OTLP.</summary>
+    public Uri? OtlpEndpoint { get; init; }
 }

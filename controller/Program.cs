@@ -110,6 +110,9 @@ var app = builder.Build();
 app.MapAdminEndpoints();
 app.MapRolloutEndpoints();
 
+// Disposed when Main returns, after the host stopped: that pushes the metrics one last time.
+using var otlp = options.OtlpEndpoint is { } otlpEndpoint ? ControllerOtlpExport.Start(otlpEndpoint) : null;
+
 // Ctrl-C and SIGTERM stop the host gracefully (the loop is cancelled, the channel file is closed).
 try
 {

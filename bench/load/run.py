@@ -280,7 +280,17 @@ def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEH
     peer = Peer(name, port, start)
     peer.controller = controller
     peer.manifests = manifests
+    peer.channel = channel
     return peer
+
+
+def gatehouse_nolog_peer(gatehouse, bindir):
+    """A second proxy on the first one's channel with --access-log off: with the default peer in the
+    same run, the difference is the access log's cost (per-request metrics are always on)."""
+    def start():
+        return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", gatehouse.channel, "--address", "127.0.0.1",
+                      "--http-port", "19070", "--admin-port", "19071", "--access-log", "off"])
+    return Peer("gatehouse --access-log off", 19070, start)
 
 
 SCALE_PORT, SCALE_NGINX_PORT = 19050, 19060
@@ -549,8 +559,10 @@ def main():
             peers.append(nginx_peer(work, args.nginx_workers))
         if "haproxy" in wanted:
             peers.append(haproxy_peer(work))
-        if "gatehouse" in wanted:
+        if "gatehouse" in wanted or "gatehouse-nolog" in wanted:
             peers.append(gatehouse_peer(work, args.bin))
+        if "gatehouse-nolog" in wanted:
+            peers.append(gatehouse_nolog_peer(peers[-1], args.bin))
         if args.compare_bin:
             peers.append(gatehouse_peer(work, args.compare_bin, name="gatehouse-base", port=GATEHOUSE_BASE_PORT))
         for p in peers:

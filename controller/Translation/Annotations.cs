@@ -12,4 +12,7 @@ internal static class Annotations
 
     /// <summary>"PREFIX/backend-protocol".</summary>
     public const string BackendProtocol = "backend-protocol";
+
+    /// <summary>"PREFIX/enable-access-log": "false" leaves this Ingress's requests out of the proxy's access log.</summary>
+    public const string EnableAccessLog = "enable-access-log";
 }

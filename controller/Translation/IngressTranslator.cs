@@ -131,6 +131,36 @@ public static class IngressTranslator
                     AddPath(host, paths[j], ingressKey, ns, name, $"rules[{i}].http.paths[{j}]", protocol);
                 }
             }
+
+            if (!ReadAccessLog(ingress, ns, name))
+            {
+                DisableAccessLog(ingressKey);
+            }
+        }
+
+        /// <summary>enable-access-log: "false" silences this Ingress's routes; anything but true/false is reported and ignored.</summary>
+        private bool ReadAccessLog(Ingress ingress, string ns, string name)
+        {
+            var annotations = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
+            try
+            {
+                return annotations.GetBoolean(Annotations.EnableAccessLog) ?? true;
+            }
+            catch (FormatException ex)
+            {
+                Reject(ns, name, DiagnosticCodes.InvalidAnnotation, ex.Message + "; access log stays on");
+                return true;
+            }
+        }
+
+        private void DisableAccessLog(string ingressKey)
+        {
+            // Applied after the Ingress's paths are added, so it covers every route they produced
+            // (and none that an older Ingress owns).
+            foreach (var key in _routes.Where(pair => pair.Value.Ingress == ingressKey).Select(pair => pair.Key).ToList())
+            {
+                _routes[key] = _routes[key] with { AccessLog = false };
+            }
         }
 
         private void AddPath(string host, HttpIngressPath path, string ingressKey, string ns, string name, string where, BackendProtocol protocol)

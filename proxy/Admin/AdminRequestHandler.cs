@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gatehouse.Proxy.Configuration;
+using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Http;
 
@@ -14,11 +15,13 @@ internal sealed class AdminRequestHandler
 {
     private readonly ProxyConfigState _state;
     private readonly IMetricsExposition? _metrics;
+    private readonly SeriesRegistry? _series;
 
-    public AdminRequestHandler(ProxyConfigState state, IMetricsExposition? metrics = null)
+    public AdminRequestHandler(ProxyConfigState state, IMetricsExposition? metrics = null, SeriesRegistry? series = null)
     {
         _state = state;
         _metrics = metrics;
+        _series = series;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -33,6 +36,8 @@ internal sealed class AdminRequestHandler
                 : WriteText(context, StatusCodes.Status503ServiceUnavailable, "no configuration loaded\n"),
             "/config" => WriteConfigAsync(context),
             "/metrics" when _metrics is not null => WriteMetricsAsync(context, _metrics),
+            "/stats/hosts" when _series is not null => WriteHostStatsAsync(context, _series),
+            "/" when _series is not null => WriteLiveViewAsync(context),
             _ => WriteText(context, StatusCodes.Status404NotFound, "not found\n"),
         };
     }
@@ -63,6 +68,27 @@ internal sealed class AdminRequestHandler
         response.Headers.CacheControl = "no-store";
         metrics.WriteTo(response.BodyWriter);
         await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private async Task WriteHostStatsAsync(HttpContext context, SeriesRegistry series)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        HostStatsReport.Write(response.BodyWriter, series, _state.TimeProvider.GetUtcNow());
+        await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task WriteLiveViewAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/html; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        var page = LiveViewPage.Value;
+        response.ContentLength = page.Length;
+        await response.Body.WriteAsync(page, context.RequestAborted).ConfigureAwait(false);
     }
 
     internal static void WriteConfigJson(System.Buffers.IBufferWriter<byte> output, ProxyConfigState state)

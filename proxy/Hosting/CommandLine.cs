@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Gatehouse.Proxy.Telemetry;
 
 namespace Gatehouse.Proxy.Hosting;
 
@@ -15,9 +16,15 @@ internal static class CommandLine
           --address ADDR            traffic listen address (default 0.0.0.0)
           --http-port N             traffic port (default 8080)
           --admin-address ADDR      admin listen address (default: --address)
-          --admin-port N            admin port for /healthz, /readyz, /config (default 9090)
+          --admin-port N            admin port for /healthz, /readyz, /config, /metrics,
+                                    /stats/hosts and the live page at / (default 9090)
           --poll-interval-ms N      channel poll interval in milliseconds (default 50)
           --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
+          --access-log stdout|off   one JSON line per request on stdout (default stdout)
+          --tracing on|off          a span per request, traceparent sent to backends
+                                    (default off; on when --otlp-endpoint is given)
+          --otlp-endpoint URL       export metrics and spans over OTLP/HTTP protobuf to
+                                    URL/v1/metrics and URL/v1/traces
           -h, --help                show this help
         """;
 
@@ -29,6 +36,7 @@ internal static class CommandLine
         var options = new ProxyOptions();
         string? channel = null;
         IPAddress? adminAddress = null;
+        bool? tracing = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -48,7 +56,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -130,6 +138,39 @@ internal static class CommandLine
 
                     options = options with { UpstreamTimeout = TimeSpan.FromSeconds(seconds) };
                     break;
+                case "--access-log":
+                    switch (value)
+                    {
+                        case "stdout":
+                            options = options with { AccessLog = AccessLogMode.Stdout };
+                            break;
+                        case "off":
+                            options = options with { AccessLog = AccessLogMode.Off };
+                            break;
+                        default:
+                            error = $"--access-log: '{value}' is not one of stdout, off";
+                            return null;
+                    }
+
+                    break;
+                case "--tracing":
+                    if (value is not ("on" or "off"))
+                    {
+                        error = $"--tracing: '{value}' is not one of on, off";
+                        return null;
+                    }
+
+                    tracing = value == "on";
+                    break;
+                case "--otlp-endpoint":
+                    if (!Uri.TryCreate(value, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https"))
+                    {
+                        error = $"--otlp-endpoint: '{value}' is not an http(s) URL";
+                        return null;
+                    }
+
+                    options = options with { OtlpEndpoint = otlp };
+                    break;
             }
         }
 
@@ -143,7 +184,13 @@ internal static class CommandLine
             return null;
         }
 
-        return options with { ChannelPath = channel, AdminAddress = adminAddress };
+        // Exporting to a collector without spans would be surprising; "--tracing off" still wins.
+        return options with
+        {
+            ChannelPath = channel,
+            AdminAddress = adminAddress,
+            Tracing = tracing ?? options.OtlpEndpoint is not null,
+        };
     }
 
     private static bool TryPort(string value, out int port)

@@ -1,4 +1,5 @@
 using System.Net;
+using Gatehouse.Proxy.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Gatehouse.Proxy.Hosting;
@@ -35,6 +36,24 @@ public sealed record ProxyOptions
 
     /// <summary>How long a removed backend's connection pool is kept for requests still using it.</summary>
     public TimeSpan RetiredBackendGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The access log (<c>--access-log</c>): JSON lines on stdout, or off.</summary>
+    public AccessLogMode AccessLog { get; init; } = AccessLogMode.Stdout;
+
+    /// <summary>Where access log lines go instead of stdout; for in-process hosts and tests.</summary>
+    internal Stream? AccessLogOutput { get; init; }
+
+    /// <summary>A span per proxied request and traceparent rewriting (<c>--tracing on</c>; the command line turns it on with <c>--otlp-endpoint</c>).</summary>
+    public bool Tracing { get; init; }
+
+    /// <summary>
+    /// OTLP/HTTP (protobuf) collector base URL (<c>--otlp-endpoint</c>); metrics go to {url}/v1/metrics and
+    /// spans to {url}/v1/traces. Null: no OTLP export.
+    /// </summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>How often metrics are pushed to the OTLP endpoint (a final push happens at shutdown).</summary>
+    public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long shutdown waits for in-flight requests to drain.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -1,6 +1,11 @@
+using System.Diagnostics;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Routing;
+using Gatehouse.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
+
+using Route = Gatehouse.Proxy.Routing.Route;
 
 namespace Gatehouse.Proxy.Hosting;
 
@@ -15,37 +20,85 @@ internal sealed class ProxyRequestHandler
 
     private readonly ProxyConfigState _state;
     private readonly IHttpForwarder _forwarder;
+    private readonly RequestTelemetry _telemetry;
 
-    public ProxyRequestHandler(ProxyConfigState state, IHttpForwarder forwarder)
+    public ProxyRequestHandler(ProxyConfigState state, IHttpForwarder forwarder, RequestTelemetry telemetry)
     {
         _state = state;
         _forwarder = forwarder;
+        _telemetry = telemetry;
     }
 
     public Task InvokeAsync(HttpContext context)
+    {
+        var observation = _telemetry.Start(context);
+        var outcome = new Outcome();
+        var pending = RouteAndForward(context, ref outcome);
+        if (pending.IsCompletedSuccessfully)
+        {
+            _telemetry.Complete(observation, context, outcome.Route, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
+            return Task.CompletedTask;
+        }
+
+        return CompleteAsync(pending, observation, context, outcome);
+    }
+
+    private async Task CompleteAsync(ValueTask<ForwarderError> pending, RequestObservation observation, HttpContext context, Outcome outcome)
+    {
+        var error = ForwarderError.None;
+        try
+        {
+            error = await pending.ConfigureAwait(false);
+        }
+        finally
+        {
+            _telemetry.Complete(observation, context, outcome.Route, outcome.Endpoint, outcome.ForwardStartedAt, error);
+        }
+    }
+
+    private ValueTask<ForwarderError> RouteAndForward(HttpContext context, ref Outcome outcome)
     {
         // Read once: this table serves the whole request even if a new generation is swapped in.
         var table = _state.Current;
         if (table is null)
         {
-            return ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, NoConfigMessage);
+            return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, NoConfigMessage));
         }
 
         var request = context.Request;
         var route = table.Match(request.Host.Value, request.Path.Value);
         if (route is null)
         {
-            return ErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, NoRouteMessage);
+            return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, NoRouteMessage));
         }
 
+        outcome.Route = route;
         var backend = route.Backend;
         var endpoint = backend.NextEndpoint();
         if (endpoint is null)
         {
-            return ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage);
+            return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage));
         }
 
-        var pending = _forwarder.SendAsync(context, endpoint.UriPrefix, backend.Client);
-        return pending.IsCompletedSuccessfully ? Task.CompletedTask : pending.AsTask();
+        outcome.Endpoint = endpoint;
+        outcome.ForwardStartedAt = Stopwatch.GetTimestamp();
+        return _forwarder.SendAsync(context, endpoint.UriPrefix, backend.Client);
+    }
+
+    private static ValueTask<ForwarderError> Respond(Task written)
+        => written.IsCompletedSuccessfully ? default : AwaitResponse(written);
+
+    private static async ValueTask<ForwarderError> AwaitResponse(Task written)
+    {
+        await written.ConfigureAwait(false);
+        return ForwarderError.None;
+    }
+
+    /// <summary>What routing decided, for the telemetry at the end of the request.</summary>
+    private struct Outcome
+    {
+        public Route? Route;
+        public BackendEndpoint? Endpoint;
+        public long ForwardStartedAt;
     }
 }

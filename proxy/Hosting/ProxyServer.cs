@@ -36,6 +36,8 @@ public sealed class ProxyServer : IAsyncDisposable
     private WebApplication? _traffic;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
+    private readonly IMetricsExposition _exposition;
+    private readonly OtlpExport? _otlp;
     private ChannelConfigWatcher? _watcher;
     private int _stopped;
 
@@ -72,6 +74,17 @@ public sealed class ProxyServer : IAsyncDisposable
         // even when a process (a test run) hosts several proxies.
         Metrics = new ProxyMetrics(State, scope: this);
         _exporter = new PrometheusExporter(new PrometheusExporterOptions { MeterScope = this });
+
+        var tracing = options.Tracing;
+        Telemetry = new RequestTelemetry(
+            options.AccessLog == AccessLogMode.Stdout ? new AccessLogWriter(options.AccessLogOutput ?? Console.OpenStandardOutput()) : null,
+            tracing ? new ProxyTracing() : null);
+        State.TableChanged += Telemetry.Series.Retain;
+        _exposition = new CompositeMetricsExposition(_exporter, new RequestMetricsExposition(Telemetry));
+        if (options.OtlpEndpoint is { } otlp)
+        {
+            _otlp = new OtlpExport(otlp, options.OtlpExportInterval, Telemetry);
+        }
     }
 
     internal ForwarderOptions ForwarderOptions { get; }
@@ -82,8 +95,11 @@ public sealed class ProxyServer : IAsyncDisposable
 
     internal ProxyMetrics Metrics { get; }
 
+    /// <summary>Per-request metrics, access log and spans; the request handler's two calls go here.</summary>
+    internal RequestTelemetry Telemetry { get; }
+
     /// <summary>What the admin listener serves on /metrics.</summary>
-    internal IMetricsExposition MetricsExposition => _exporter;
+    internal IMetricsExposition MetricsExposition => _exposition;
 
     /// <summary>The bound traffic port (meaningful after <see cref="StartAsync"/>).</summary>
     public int HttpPort { get; private set; }
@@ -115,11 +131,11 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
-        var proxyHandler = new ProxyRequestHandler(State, forwarder);
+        var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry);
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
 
-        var adminHandler = new AdminRequestHandler(State, _exporter);
+        var adminHandler = new AdminRequestHandler(State, _exposition, Telemetry.Series);
         _admin = BuildApp(_options.AdminAddress ?? _options.Address, _options.AdminPort, HttpProtocols.Http1, isTraffic: false);
         _admin.Run(adminHandler.InvokeAsync);
 
@@ -168,6 +184,9 @@ public sealed class ProxyServer : IAsyncDisposable
             await _admin.DisposeAsync().ConfigureAwait(false);
         }
 
+        // After the listeners stop: the last requests' log lines and spans are written, then exported.
+        await Telemetry.DisposeAsync().ConfigureAwait(false);
+        _otlp?.Dispose();
         _exporter.Dispose();
         Metrics.Dispose();
         State.Dispose();
@@ -218,7 +237,14 @@ public sealed class ProxyServer : IAsyncDisposable
                 kestrel.Limits.MaxConcurrentConnections = 64;
             }
 
-            kestrel.Listen(address, port, listen => listen.Protocols = protocols);
+            kestrel.Listen(address, port, listen =>
+            {
+                listen.Protocols = protocols;
+                if (isTraffic)
+                {
+                    listen.Use(Telemetry.CountConnections);
+                }
+            });
         });
 
         return builder.Build();

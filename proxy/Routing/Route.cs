@@ -1,4 +1,5 @@
 using Gatehouse.Model;
+using Gatehouse.Proxy.Telemetry;
 
 namespace Gatehouse.Proxy.Routing;
 
@@ -21,6 +22,13 @@ internal sealed class Route
     public Backend Backend { get; }
 
     public bool IsDefaultBackend => Config is null;
+
+    /// <summary>
+    /// This route's metric series. Attached on the route's first request and then reused, so the
+    /// request path records into preallocated cells without a lookup; the one mutable field of a
+    /// compiled route, written idempotently (any writer stores the same series).
+    /// </summary>
+    public RouteTelemetry? Telemetry { get; set; }
 
     public override string ToString()
         => Config is null ? $"default -> {Backend.Name}" : $"{Host}{Config.Path} ({Config.Match}) -> {Backend.Name}";

@@ -14,6 +14,8 @@ internal sealed class ProxyMetrics : IDisposable
     private readonly Meter _meter;
     private readonly Histogram<double> _swapDuration;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _tlsHandshakes;
+    private volatile Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>>? _certificates;
 
     /// <param name="state">The route table state the gauges read.</param>
     /// <param name="scope">Meter scope, so an exporter can pick this server's meter out of a process hosting several.</param>
@@ -49,6 +51,16 @@ internal sealed class ProxyMetrics : IDisposable
         _rejected = _meter.CreateCounter<long>(
             "gatehouse_config_rejected_total",
             description: "Published configs or channel states the proxy refused, by reason; the last good config kept serving.");
+
+        _tlsHandshakes = _meter.CreateCounter<long>(
+            "gatehouse_tls_handshakes_total",
+            description: "Completed TLS handshakes on the traffic listener, by protocol and certificate key type.");
+
+        _meter.CreateObservableGauge(
+            "gatehouse_tls_certificate_expiry_timestamp_seconds",
+            ObserveCertificates,
+            unit: "s",
+            description: "Unix time at which the certificate served for a host expires.");
     }
 
     public void ConfigSwapped(TimeSpan elapsed) => _swapDuration.Record(elapsed.TotalSeconds);
@@ -56,5 +68,46 @@ internal sealed class ProxyMetrics : IDisposable
     /// <summary>Once per bad generation or channel state: the watcher calls it where it logs.</summary>
     public void ConfigRejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
+    /// <summary>
+    /// Hook for TLS termination: call once per completed handshake. <paramref name="keyType"/> is the
+    /// served certificate's key algorithm, lower case ("rsa", "ecdsa").
+    /// </summary>
+    public void TlsHandshakeCompleted(System.Security.Authentication.SslProtocols protocol, string keyType)
+        => _tlsHandshakes.Add(
+            1,
+            new KeyValuePair<string, object?>("protocol", ProtocolLabel(protocol)),
+            new KeyValuePair<string, object?>("key_type", keyType));
+
+    /// <summary>
+    /// Hook for TLS termination: the certificates currently served, read at every scrape (so a
+    /// replaced certificate's expiry follows without re-registering). Replaces an earlier source.
+    /// </summary>
+    public void ObserveCertificates(Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>> certificates)
+        => _certificates = certificates;
+
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<double>> ObserveCertificates()
+    {
+        if (_certificates is not { } source)
+        {
+            return [];
+        }
+
+        return source().Select(static c => new Measurement<double>(
+            c.NotAfter.ToUnixTimeSeconds(),
+            new KeyValuePair<string, object?>("host", c.Host)));
+    }
+
+    /// <summary>nginx's spelling ($ssl_protocol), which dashboards built for ingress-nginx expect.</summary>
+    private static string ProtocolLabel(System.Security.Authentication.SslProtocols protocol) => protocol switch
+    {
+#pragma warning disable SYSLIB0039 // old protocols are named, not used
+        System.Security.Authentication.SslProtocols.Tls => "TLSv1",
+        System.Security.Authentication.SslProtocols.Tls11 => "TLSv1.1",
+#pragma warning restore SYSLIB0039
+        System.Security.Authentication.SslProtocols.Tls12 => "TLSv1.2",
+        System.Security.Authentication.SslProtocols.Tls13 => "TLSv1.3",
+        _ => "unknown",
+    };
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace Gatehouse.Telemetry;
 
 /// <summary>Naming, escaping and number rules of the Prometheus text format 0.0.4.</summary>
-internal static class PrometheusText
+public static class PrometheusText
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -107,16 +107,20 @@ internal sealed class GatehouseStack : IAsyncDisposable
         Controller = null;
     }
 
-    public async Task StartProxyAsync(bool waitForConfig = true)
+    /// <param name="extraArguments">More proxy flags (e.g. "--tracing", "on").</param>
+    public async Task StartProxyAsync(bool waitForConfig = true, params string[] extraArguments)
     {
         ProxyPort = FreePort.Next();
         ProxyAdminPort = FreePort.Next();
         Proxy = Track(ChildProcess.Start("proxy", Binaries.Proxy,
-            "--channel", ChannelPath,
-            "--address", "127.0.0.1",
-            "--http-port", ProxyPort.ToString(),
-            "--admin-port", ProxyAdminPort.ToString(),
-            "--poll-interval-ms", "20"));
+            [
+                "--channel", ChannelPath,
+                "--address", "127.0.0.1",
+                "--http-port", ProxyPort.ToString(),
+                "--admin-port", ProxyAdminPort.ToString(),
+                "--poll-interval-ms", "20",
+                .. extraArguments,
+            ]));
         await WaitUntilAsync(async () => (await TryGetStatusAsync(ProxyAdminPort, "/healthz")) == HttpStatusCode.OK,
             "proxy listening", Proxy);
         if (waitForConfig)

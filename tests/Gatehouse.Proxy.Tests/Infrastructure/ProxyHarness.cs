@@ -35,6 +35,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
         UpstreamTimeout = upstreamTimeout ?? TimeSpan.FromSeconds(30),
         ShutdownTimeout = TimeSpan.FromSeconds(5),
         TrafficProtocols = protocols,
+
+        // Tests that read the access log give it a stream of their own; the rest keep stdout quiet.
+        AccessLog = Gatehouse.Proxy.Telemetry.AccessLogMode.Off,
     };
 
     public static async Task<ProxyHarness> StartAsync(

@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Gatehouse.Proxy.Telemetry;
+
+/// <summary>
+/// Writes one JSON line per request to an output stream (stdout in production) from a background
+/// task. Requests only try to queue an entry in a bounded channel; when the writer falls behind,
+/// new entries are dropped and counted rather than slowing requests down.
+/// </summary>
+internal sealed class AccessLogWriter : IAsyncDisposable
+{
+    public const int DefaultCapacity = 16 * 1024;
+
+    // Lines are written in chunks no larger than a pipe's atomic write size, so a log line from
+    // another writer of the same stdout (the console logger) can never land inside one of ours.
+    private const int FlushThreshold = 4096;
+
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText HostName = JsonEncodedText.Encode("host");
+    private static readonly JsonEncodedText MethodName = JsonEncodedText.Encode("method");
+    private static readonly JsonEncodedText PathName = JsonEncodedText.Encode("path");
+    private static readonly JsonEncodedText StatusName = JsonEncodedText.Encode("status");
+    private static readonly JsonEncodedText RequestSizeName = JsonEncodedText.Encode("request_size");
+    private static readonly JsonEncodedText ResponseSizeName = JsonEncodedText.Encode("response_size");
+    private static readonly JsonEncodedText DurationName = JsonEncodedText.Encode("duration");
+    private static readonly JsonEncodedText UpstreamAddrName = JsonEncodedText.Encode("upstream_addr");
+    private static readonly JsonEncodedText UpstreamTimeName = JsonEncodedText.Encode("upstream_time");
+    private static readonly JsonEncodedText IngressName = JsonEncodedText.Encode("ingress");
+    private static readonly JsonEncodedText CanaryName = JsonEncodedText.Encode("canary");
+    private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("trace_id");
+
+    private readonly Channel<AccessLogEntry> _queue;
+    private readonly Stream _output;
+    private readonly Task _writer;
+    private long _dropped;
+    private long _written;
+
+    public AccessLogWriter(Stream output, int capacity = DefaultCapacity)
+    {
+        _output = output;
+        _queue = System.Threading.Channels.Channel.CreateBounded<AccessLogEntry>(
+            new BoundedChannelOptions(capacity)
+            {
+                FullMode = BoundedChannelFullMode.DropWrite,
+                SingleReader = true,
+                SingleWriter = false,
+                AllowSynchronousContinuations = false,
+            },
+            _ => Interlocked.Increment(ref _dropped));
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Entries dropped because the queue was full (gatehouse_access_log_dropped_total).</summary>
+    public long Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>Lines written so far.</summary>
+    public long Written => Volatile.Read(ref _written);
+
+    public void Enqueue(in AccessLogEntry entry) => _queue.Writer.TryWrite(entry);
+
+    /// <summary>Stops accepting entries and writes what is queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var buffer = new ArrayBufferWriter<byte>(2 * FlushThreshold);
+        var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var entry))
+                {
+                    var complete = buffer.WrittenCount;
+                    json.Reset(buffer);
+                    Format(json, entry);
+                    json.Flush();
+                    buffer.GetSpan(1)[0] = (byte)'\n';
+                    buffer.Advance(1);
+                    Interlocked.Increment(ref _written);
+                    if (buffer.WrittenCount > FlushThreshold && complete > 0)
+                    {
+                        // Write the lines before this one; this one starts the next chunk.
+                        await WriteFrontAsync(buffer, complete).ConfigureAwait(false);
+                    }
+                }
+
+                await WriteFrontAsync(buffer, buffer.WrittenCount).ConfigureAwait(false);
+                await _output.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // Stdout closed (the reader of our pipe went away): nothing left to log to.
+        }
+        finally
+        {
+            await json.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the first <paramref name="length"/> bytes and keeps the rest at the front of the buffer.</summary>
+    private async ValueTask WriteFrontAsync(ArrayBufferWriter<byte> buffer, int length)
+    {
+        if (length > 0)
+        {
+            await _output.WriteAsync(buffer.WrittenMemory[..length]).ConfigureAwait(false);
+        }
+
+        var rest = buffer.WrittenCount == length ? [] : buffer.WrittenMemory[length..].ToArray();
+        buffer.ResetWrittenCount();
+        buffer.Write(rest);
+    }
+
+    internal static void Format(Utf8JsonWriter json, in AccessLogEntry entry)
+    {
+        json.WriteStartObject();
+        json.WriteString(TimeName, entry.Time);
+        json.WriteString(HostName, entry.Host);
+        json.WriteString(MethodName, entry.Method);
+        json.WriteString(PathName, entry.Path);
+        json.WriteNumber(StatusName, entry.Status);
+        json.WriteNumber(RequestSizeName, entry.RequestSize);
+        json.WriteNumber(ResponseSizeName, entry.ResponseSize);
+        json.WriteNumber(DurationName, Seconds(entry.DurationTicks));
+        if (entry.Upstream is { } upstream)
+        {
+            var separator = upstream.IndexOf("://", StringComparison.Ordinal);
+            json.WriteString(UpstreamAddrName, separator >= 0 ? upstream.AsSpan(separator + 3) : upstream);
+        }
+        else
+        {
+            json.WriteNull(UpstreamAddrName);
+        }
+
+        if (entry.UpstreamTicks >= 0)
+        {
+            json.WriteNumber(UpstreamTimeName, Seconds(entry.UpstreamTicks));
+        }
+        else
+        {
+            json.WriteNull(UpstreamTimeName);
+        }
+
+        json.WriteString(IngressName, entry.Ingress);
+        json.WriteBoolean(CanaryName, entry.Canary);
+        if (entry.TraceId != default)
+        {
+            json.WriteString(TraceIdName, entry.TraceId.ToHexString());
+        }
+        else if (entry.TraceParent is { Length: >= 55 } traceParent && traceParent[2] == '-' && traceParent[35] == '-')
+        {
+            // traceparent = version "-" trace-id "-" parent-id "-" flags
+            json.WriteString(TraceIdName, traceParent.AsSpan(3, 32));
+        }
+        else
+        {
+            json.WriteNull(TraceIdName);
+        }
+
+        json.WriteEndObject();
+    }
+
+    // Milliseconds resolution, like nginx's $request_time.
+    private static double Seconds(long ticks) => Math.Round((double)ticks / Stopwatch.Frequency, 6);
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Routing;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+
+using Route = Gatehouse.Proxy.Routing.Route;
+
+namespace Gatehouse.Proxy.Telemetry;
+
+/// <summary>
+/// Everything the proxy records about a request, behind two calls from the request handler:
+/// <see cref="Start"/> on arrival and <see cref="Complete"/> when the response is done. Metrics go to
+/// the route's preallocated series, the access log to a bounded queue, the span (when tracing) ends.
+/// </summary>
+internal sealed class RequestTelemetry : IAsyncDisposable
+{
+    private const int ClientClosedRequest = 499; // nginx's status for a client that went away
+
+    private readonly AccessLogWriter? _accessLog;
+    private readonly ProxyTracing? _tracing;
+    private long _activeConnections;
+    private long _acceptedConnections;
+
+    public RequestTelemetry(AccessLogWriter? accessLog, ProxyTracing? tracing)
+    {
+        _accessLog = accessLog;
+        _tracing = tracing;
+    }
+
+    public SeriesRegistry Series { get; } = new();
+
+    public AccessLogWriter? AccessLog => _accessLog;
+
+    public long ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    public long AcceptedConnections => Volatile.Read(ref _acceptedConnections);
+
+    public RequestObservation Start(HttpContext context)
+        => new(Stopwatch.GetTimestamp(), _tracing?.Start(context));
+
+    /// <param name="route">The matched route, null when none matched or no config was loaded.</param>
+    /// <param name="endpoint">The backend endpoint tried, null when the request never reached one.</param>
+    /// <param name="forwardStartedAt">Stopwatch timestamp at which forwarding began, 0 when it did not.</param>
+    public void Complete(in RequestObservation observation, HttpContext context, Route? route, BackendEndpoint? endpoint, long forwardStartedAt, ForwarderError error)
+    {
+        var end = Stopwatch.GetTimestamp();
+        var duration = end - observation.StartedAt;
+        var upstream = forwardStartedAt != 0 ? end - forwardStartedAt : -1;
+        var request = context.Request;
+        var response = context.Response;
+        var status = error is ForwarderError.RequestCanceled && !response.HasStarted ? ClientClosedRequest : response.StatusCode;
+        long requestBytes, responseBytes;
+        if (context.Features.Get<ConnectionByteCounter>() is { } wire && !HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
+        {
+            (requestBytes, responseBytes) = wire.TakeRequestBytes();
+        }
+        else
+        {
+            // Multiplexed streams share the connection's bytes: fall back to the declared body sizes.
+            requestBytes = request.ContentLength ?? 0;
+            responseBytes = response.ContentLength ?? 0;
+        }
+
+        var series = route is null ? Series.Unrouted : route.Telemetry ?? Series.Attach(route);
+        series.Record(MethodLabel.Index(request.Method), status, duration, upstream, requestBytes, responseBytes);
+        if (error is ForwarderError.Request)
+        {
+            series.UpstreamConnectFailed();
+        }
+        else if (error is ForwarderError.RequestTimedOut)
+        {
+            series.UpstreamTimedOut();
+        }
+
+        var activity = observation.Activity;
+        if (_accessLog is not null && AccessLogEnabled(route))
+        {
+            _accessLog.Enqueue(new AccessLogEntry
+            {
+                Time = DateTime.UtcNow,
+                Host = request.Host.Value ?? "",
+                Method = request.Method,
+                Path = request.Path.Value ?? "",
+                Status = status,
+                RequestSize = requestBytes,
+                ResponseSize = responseBytes,
+                DurationTicks = duration,
+                Upstream = endpoint?.UriPrefix,
+                UpstreamTicks = upstream,
+                Ingress = route?.Config?.Ingress ?? "",
+                Canary = series.Labels.Canary,
+                TraceId = activity?.TraceId ?? default,
+                TraceParent = activity is null && request.Headers.TraceParent is { Count: 1 } traceParent ? traceParent[0] : null,
+            });
+        }
+
+        if (activity is not null)
+        {
+            ProxyTracing.Stop(activity, context, series.Labels.Host, status);
+        }
+    }
+
+    // Per Ingress: enable-access-log (RouteConfig.AccessLog, schema 1.2). Unrouted requests are always logged.
+    private static bool AccessLogEnabled(Route? route) => route?.Config?.AccessLog ?? true;
+
+    /// <summary>For the retry policy: one more attempt was made for a request on <paramref name="route"/>.</summary>
+    public void RetryAttempted(Route route) => (route.Telemetry ?? Series.Attach(route)).RetryAttempted();
+
+    /// <summary>
+    /// Kestrel connection middleware for the traffic listener: counts accepted and open connections
+    /// and wraps the transport in a <see cref="ConnectionByteCounter"/> the requests find as a feature.
+    /// </summary>
+    public ConnectionDelegate CountConnections(ConnectionDelegate next)
+        => async connection =>
+        {
+            Interlocked.Increment(ref _acceptedConnections);
+            Interlocked.Increment(ref _activeConnections);
+            var counter = new ConnectionByteCounter(connection.Transport);
+            connection.Transport = counter;
+            connection.Features.Set(counter);
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _activeConnections);
+            }
+        };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_accessLog is not null)
+        {
+            await _accessLog.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _tracing?.Dispose();
+    }
+}

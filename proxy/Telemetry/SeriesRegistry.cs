@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using Gatehouse.Proxy.Routing;
+
+using Route = Gatehouse.Proxy.Routing.Route;
+
+namespace Gatehouse.Proxy.Telemetry;
+
+/// <summary>
+/// Owns every <see cref="RouteTelemetry"/> and <see cref="HostLiveStats"/>, keyed by label values, so
+/// counters survive route table swaps (a new table's routes find their series again) and series of
+/// routes that left the config are dropped. Bounded: past <see cref="MaxSeries"/> routes share the
+/// "_other" series.
+/// </summary>
+internal sealed class SeriesRegistry
+{
+    public const int MaxSeries = 2000;
+
+    private readonly ConcurrentDictionary<string, RouteTelemetry> _series = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, HostLiveStats> _hosts = new(StringComparer.OrdinalIgnoreCase);
+
+    public SeriesRegistry()
+    {
+        Unrouted = new RouteTelemetry(SeriesLabels.Unrouted, Host(SeriesLabels.OtherHost));
+        _series[Key(SeriesLabels.Unrouted)] = Unrouted;
+    }
+
+    /// <summary>Requests that matched no route (404), arrived before any config (503) or hit the catch-all.</summary>
+    public RouteTelemetry Unrouted { get; }
+
+    public IEnumerable<RouteTelemetry> Series => _series.Values;
+
+    public IEnumerable<HostLiveStats> Hosts => _hosts.Values;
+
+    /// <summary>The series of <paramref name="route"/>, created on first use; then cached on the route itself.</summary>
+    public RouteTelemetry Attach(Route route)
+    {
+        var labels = LabelsOf(route);
+        var key = Key(labels);
+        if (!_series.TryGetValue(key, out var series))
+        {
+            series = _series.Count >= MaxSeries
+                ? Unrouted
+                : _series.GetOrAdd(key, static (_, state) => new RouteTelemetry(state.labels, state.registry.Host(state.labels.Host)), (labels, registry: this));
+        }
+
+        route.Telemetry = series;
+        return series;
+    }
+
+    /// <summary>Forgets series and hosts the new table no longer has (after a swap).</summary>
+    public void Retain(RouteTable table)
+    {
+        var keep = new HashSet<string>(StringComparer.Ordinal) { Key(SeriesLabels.Unrouted) };
+        var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SeriesLabels.OtherHost };
+        foreach (var host in table.Config.Hosts)
+        {
+            foreach (var route in host.Routes)
+            {
+                if (table.Backends.TryGetValue(route.Backend, out var backend))
+                {
+                    var labels = Labels(host.Host, route.Ingress, backend, canary: false);
+                    keep.Add(Key(labels));
+                    hosts.Add(labels.Host);
+                }
+            }
+        }
+
+        if (table.Config.DefaultBackend is { } name && table.Backends.TryGetValue(name, out var defaultBackend))
+        {
+            keep.Add(Key(Labels("", "", defaultBackend, canary: false)));
+        }
+
+        foreach (var key in _series.Keys)
+        {
+            if (!keep.Contains(key))
+            {
+                _series.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var host in _hosts.Keys)
+        {
+            if (!hosts.Contains(host))
+            {
+                _hosts.TryRemove(host, out _);
+            }
+        }
+    }
+
+    private HostLiveStats Host(string host) => _hosts.GetOrAdd(host, static h => new HostLiveStats(h));
+
+    private static SeriesLabels LabelsOf(Route route)
+        => Labels(route.Host, route.Config?.Ingress ?? "", route.Backend, canary: false);
+
+    private static SeriesLabels Labels(string host, string ingress, Backend backend, bool canary)
+    {
+        var slash = ingress.IndexOf('/', StringComparison.Ordinal);
+        return new SeriesLabels(
+            host.Length == 0 ? SeriesLabels.OtherHost : host,
+            slash >= 0 ? ingress[(slash + 1)..] : ingress,
+            slash >= 0 ? ingress[..slash] : backend.Config.Namespace,
+            backend.Config.Service,
+            canary);
+    }
+
+    private static string Key(SeriesLabels labels)
+        => string.Join('\n', labels.Host, labels.Namespace, labels.Ingress, labels.Service, labels.Canary ? "1" : "0");
+}
