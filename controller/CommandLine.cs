@@ -43,6 +43,7 @@ public static class CommandLine
                                     (default: the newest this build writes; same major only)
           --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
                                     so ingress-nginx manifests work unchanged)
+          --max-canaries-per-path N canary Ingresses per host/path at most (default: 20)
           -h, --help                show this help
         """;
 
@@ -50,6 +51,7 @@ public static class CommandLine
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix",
+        "--max-canaries-per-path",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -167,6 +169,16 @@ public static class CommandLine
             }
 
             options = options with { AnnotationsPrefix = prefix };
+        }
+
+        if (values.TryGetValue("--max-canaries-per-path", out var maxCanaries))
+        {
+            if (!int.TryParse(maxCanaries, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max < 1)
+            {
+                return Fail($"--max-canaries-per-path '{maxCanaries}' is not a positive integer");
+            }
+
+            options = options with { MaxCanariesPerPath = max };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))
