@@ -1,5 +1,6 @@
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Routing.Canary;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Hosting;
@@ -38,7 +39,7 @@ internal sealed class ProxyRequestHandler
             return ErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, NoRouteMessage);
         }
 
-        var backend = route.Backend;
+        var backend = CanaryRouting.SelectBackend(context, route); // canary: main or canary backend
         var endpoint = backend.NextEndpoint();
         if (endpoint is null)
         {
