@@ -29,7 +29,7 @@ internal static class HashKeyTemplate
                 start = ++i;
             }
 
-            while (i < template.Length && (char.IsAsciiLetterOrDigit(template[i]) || template[i] is '_' or '-'))
+            while (i < template.Length && (char.IsAsciiLetterOrDigit(template[i]) || template[i] == '_'))
             {
                 i++;
             }
