@@ -1,6 +1,6 @@
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
-using Gatehouse.Proxy.Routing.Canary;
+using Gatehouse.Proxy.Balancing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Hosting;
@@ -39,8 +39,7 @@ internal sealed class ProxyRequestHandler
             return ErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, NoRouteMessage);
         }
 
-        var backend = CanaryRouting.SelectBackend(context, route); // canary: main or canary backend
-        var endpoint = backend.NextEndpoint();
+        var endpoint = EndpointSelection.Pick(context, route, out var backend); // canary + balancing
         if (endpoint is null)
         {
             return ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage);

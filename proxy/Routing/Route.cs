@@ -1,4 +1,5 @@
 using Gatehouse.Model;
+using Gatehouse.Proxy.Balancing;
 using Gatehouse.Proxy.Routing.Canary;
 
 namespace Gatehouse.Proxy.Routing;
@@ -11,6 +12,7 @@ internal sealed class Route
         Host = host;
         Config = config;
         Backend = backend;
+        HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
         if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
         {
             Canaries = new CanarySelector(config.Canaries, resolveBackend);
@@ -25,6 +27,9 @@ internal sealed class Route
 
     /// <summary>The main backend.</summary>
     public Backend Backend { get; }
+
+    /// <summary>upstream-hash-by of the main Ingress, or null for round robin.</summary>
+    public HashKey? HashKey { get; }
 
     /// <summary>The route's canaries, or null when it has none.</summary>
     public CanarySelector? Canaries { get; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Balancing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Routing.Canary;
@@ -49,7 +50,11 @@ internal sealed class CanaryRule
         _modOperator = config.ModOperator;
         _modRemainder = config.ModRemainder;
         Actions = CanaryActions.Create(config);
+        HashKey = HashKey.TryCompile(config.Upstream?.HashBy);
     }
+
+    /// <summary>The canary Ingress's upstream-hash-by, or null for round robin.</summary>
+    public HashKey? HashKey { get; }
 
     public CanaryConfig Config { get; }
 
