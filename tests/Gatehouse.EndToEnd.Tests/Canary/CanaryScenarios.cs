@@ -64,6 +64,9 @@ internal static class CanaryScenarios
             ("canary-request-add-query", "from=canary&k=v"), ("canary-response-add-header", "X-Resp:canary"),
             ("canary-response-append-header", "X-Resp-App:b"), ("canary-weight", "100"));
 
+        // upstream-hash-by over two endpoints.
+        yield return Ingress("hash-main", "hash.test", "svc-pair", ("upstream-hash-by", "$arg_id"));
+
         // Invalid canaries are rejected alone: the main route keeps serving.
         yield return Ingress("bad-main", "invalid.test", "svc-main");
         yield return Ingress("bad-pattern", "invalid.test", "svc-canary", ("canary", "true"), ("canary-by-header", "X-Canary"),

@@ -25,7 +25,8 @@ public sealed class CanaryStackFixture : IAsyncLifetime
             Manifests.Service("svc-main", Stack.EchoPort(Main)),
             Manifests.Service("svc-canary", Stack.EchoPort(CanaryA)),
             Manifests.Service("svc-c2", Stack.EchoPort(CanaryB)),
-            Manifests.Service("svc-c3", Stack.EchoPort(CanaryC))));
+            Manifests.Service("svc-c3", Stack.EchoPort(CanaryC)),
+            Manifests.Service("svc-pair", Stack.EchoPort(CanaryB), Stack.EchoPort(CanaryC))));
         Stack.WriteManifest("ingresses.yaml", string.Join("\n---\n", CanaryScenarios.All()));
         await Stack.StartControllerAsync();
         await Stack.StartProxyAsync();

@@ -186,4 +186,25 @@ public sealed class CanaryTests(CanaryStackFixture fixture) : IClassFixture<Cana
         await controller.WaitForLineAsync("canary-weight: '150' must be between 0 and canary-weight-total (100)", Infrastructure.GatehouseStack.Patience);
         await controller.WaitForLineAsync("canary-mod-divisor: '1' must be between 2 and 100", Infrastructure.GatehouseStack.Patience);
     }
+
+    [Fact]
+    public async Task Upstream_hash_by_keeps_each_key_on_one_endpoint_and_spreads_keys()
+    {
+        var owners = new Dictionary<int, string?>();
+        for (var id = 0; id < 40; id++)
+        {
+            owners[id] = await fixture.BackendAsync("hash.test", $"/?id={id}");
+        }
+
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var (id, owner) in owners)
+            {
+                Assert.Equal(owner, await fixture.BackendAsync("hash.test", $"/x?z={round}&id={id}"));
+            }
+        }
+
+        // Round robin would alternate; hashing must still use both endpoints across 40 keys.
+        Assert.Equal([CanaryB, CanaryC], owners.Values.Distinct().Order(StringComparer.Ordinal));
+    }
 }
