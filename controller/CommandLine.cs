@@ -50,6 +50,7 @@ public static class CommandLine
           --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
                                     so ingress-nginx manifests work unchanged)
           --otlp-endpoint URL       push metrics over OTLP/HTTP protobuf to URL/v1/metrics
+          --max-canaries-per-path N canary Ingresses per host/path at most (default: 20)
           -h, --help                show this help
 
         Subcommand:
@@ -60,7 +61,7 @@ public static class CommandLine
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
-        "--checksum-api-group", "--otlp-endpoint",
+        "--checksum-api-group", "--otlp-endpoint", "--max-canaries-per-path",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -188,6 +189,16 @@ public static class CommandLine
             }
 
             options = options with { OtlpEndpoint = otlp };
+        }
+
+        if (values.TryGetValue("--max-canaries-per-path", out var maxCanaries))
+        {
+            if (!int.TryParse(maxCanaries, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max < 1)
+            {
+                return Fail($"--max-canaries-per-path '{maxCanaries}' is not a positive integer");
+            }
+
+            options = options with { MaxCanariesPerPath = max };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

@@ -11,6 +11,7 @@ public sealed record ControllerOptions
     public const string DefaultAdminAddress = "127.0.0.1";
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
     public const string DefaultAnnotationsPrefix = "nginx.ingress.kubernetes.io";
+    public const int DefaultMaxCanariesPerPath = 20;
 
     /// <summary>--manifests: directory of Kubernetes manifests to serve; null when reading from the API server.</summary>
     public string? ManifestsDirectory { get; init; }
@@ -78,4 +79,7 @@ public sealed record ControllerOptions
 
     /// <summary>--otlp-endpoint: OTLP/HTTP collector base URL; metrics are pushed to {url}/v1/metrics. Null: no OTLP.</summary>
     public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>--max-canaries-per-path: canary Ingresses attached to one host/path at most; later ones are rejected.</summary>
+    public int MaxCanariesPerPath { get; init; } = DefaultMaxCanariesPerPath;
 }

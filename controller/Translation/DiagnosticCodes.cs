@@ -19,4 +19,7 @@ public static class DiagnosticCodes
     public const string UnsupportedBackend = "unsupported_backend";
     public const string InvalidServiceBackend = "invalid_service_backend";
     public const string InvalidAnnotation = "invalid_annotation";
+    public const string InvalidCanary = "invalid_canary";
+    public const string CanaryWithoutMain = "canary_without_main";
+    public const string CanaryLimit = "canary_limit";
 }

@@ -10,7 +10,7 @@ namespace Gatehouse.Controller.Translation;
 /// clock, no randomness: equal snapshots give equal configs (every collection is sorted), which is what
 /// lets the publisher skip publishing when nothing changed.
 /// </summary>
-public static class IngressTranslator
+public static partial class IngressTranslator
 {
     public static TranslationResult Translate(ResourceSnapshot snapshot, ControllerOptions options)
     {
@@ -19,7 +19,7 @@ public static class IngressTranslator
         return new Builder(snapshot, options).Build();
     }
 
-    private sealed class Builder(ResourceSnapshot snapshot, ControllerOptions options)
+    private sealed partial class Builder(ResourceSnapshot snapshot, ControllerOptions options)
     {
         private const string IngressKind = "Ingress";
 
@@ -50,9 +50,16 @@ public static class IngressTranslator
                 .ThenBy(pair => pair.Key, StringComparer.Ordinal)
                 .Select(pair => pair.Value);
 
-            foreach (var ingress in served)
+            // Canaries attach to routes that main Ingresses claim, so every main Ingress goes first.
+            var (mains, canaries) = PartitionCanaries(served);
+            foreach (var ingress in mains)
             {
                 AddIngress(ingress);
+            }
+
+            foreach (var ingress in canaries)
+            {
+                AddCanaryIngress(ingress);
             }
 
             var hosts = _routes
@@ -87,12 +94,13 @@ public static class IngressTranslator
             }
 
             var protocol = ReadProtocol(ingress, ns, name);
+            _upstream = _canary is null ? ReadUpstream(ingress, ns, name) : null;
 
             BackendReference? defaultBackend = null;
             if (spec.DefaultBackend is { } specDefault)
             {
                 defaultBackend = ValidateBackend(specDefault, ns, name, "spec.defaultBackend", protocol);
-                if (defaultBackend is not null && _defaultBackend is null)
+                if (defaultBackend is not null && _defaultBackend is null && _canary is null)
                 {
                     _defaultBackend = UseBackend(defaultBackend, ingressKey, ns, name);
                 }
@@ -211,6 +219,12 @@ public static class IngressTranslator
         private void AddRoute(string host, string path, PathMatch match, BackendReference backend, string ingressKey, string ns, string name, string where)
         {
             var key = (host, path, match);
+            if (_canary is not null)
+            {
+                AttachCanary(key, backend, ingressKey, ns, name, where);
+                return;
+            }
+
             if (_routes.TryGetValue(key, out var existing))
             {
                 var owner = existing.Ingress == ingressKey ? "an earlier path of the same Ingress" : $"older Ingress {existing.Ingress}";
@@ -224,6 +238,7 @@ public static class IngressTranslator
                 Match = match,
                 Backend = UseBackend(backend, ingressKey, ns, name),
                 Ingress = ingressKey,
+                Upstream = _upstream,
             };
             _routes[key] = route;
         }

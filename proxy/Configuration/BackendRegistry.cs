@@ -52,6 +52,10 @@ internal sealed partial class BackendRegistry : IDisposable
             foreach (var route in host.Routes)
             {
                 AddMissing(route.Backend);
+                foreach (var canary in route.Canaries)
+                {
+                    AddMissing(canary.Backend);
+                }
             }
         }
 

@@ -3,6 +3,7 @@ using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Routing;
 using Gatehouse.Proxy.Telemetry;
+using Gatehouse.Proxy.Balancing;
 using Microsoft.AspNetCore.Http;
 
 using Route = Gatehouse.Proxy.Routing.Route;
@@ -73,8 +74,7 @@ internal sealed class ProxyRequestHandler
         }
 
         outcome.Route = route;
-        var backend = route.Backend;
-        var endpoint = backend.NextEndpoint();
+        var endpoint = EndpointSelection.Pick(context, route, out var backend); // canary + balancing
         if (endpoint is null)
         {
             return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage));

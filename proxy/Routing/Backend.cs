@@ -14,6 +14,7 @@ internal sealed class Backend
 {
     private readonly BackendEndpoint[] _endpoints;
     private readonly RoundRobin _roundRobin;
+    private HashRing? _ring;
 
     public Backend(BackendConfig config, BackendClient client, RoundRobin roundRobin)
     {
@@ -44,6 +45,32 @@ internal sealed class Backend
 
     /// <summary>Precomputed 503 body so the error path does not allocate either.</summary>
     public string NoEndpointsMessage { get; }
+
+    /// <summary>The endpoint owning <paramref name="keyHash"/> on this backend's consistent hash ring (built on first use).</summary>
+    public BackendEndpoint? EndpointForHash(ulong keyHash)
+    {
+        var endpoints = _endpoints;
+        if (endpoints.Length == 0)
+        {
+            return null;
+        }
+
+        var ring = Volatile.Read(ref _ring);
+        if (ring is null)
+        {
+            // Built at most a few times under a race, then shared; no lock on the request path.
+            var keys = new string[endpoints.Length];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                keys[i] = endpoints[i].Config.ToString();
+            }
+
+            Interlocked.CompareExchange(ref _ring, new HashRing(keys), null);
+            ring = Volatile.Read(ref _ring)!;
+        }
+
+        return endpoints[ring.Lookup(keyHash)];
+    }
 
     /// <summary>Next endpoint in round-robin order, or null when the backend has no ready endpoints.</summary>
     public BackendEndpoint? NextEndpoint()

@@ -22,7 +22,7 @@ internal sealed class PathMatcher
         var prefixes = new List<(string Prefix, Route Route)>();
         foreach (var config in routes)
         {
-            var route = new Route(host, config, resolveBackend(config.Backend));
+            var route = new Route(host, config, resolveBackend(config.Backend), resolveBackend);
             var path = config.Path.Length == 0 ? "/" : config.Path;
             if (config.Match == PathMatch.Exact)
             {

@@ -1,16 +1,23 @@
 using Gatehouse.Model;
 using Gatehouse.Proxy.Telemetry;
+using Gatehouse.Proxy.Balancing;
+using Gatehouse.Proxy.Routing.Canary;
 
 namespace Gatehouse.Proxy.Routing;
 
 /// <summary>A compiled route: where a matched request goes and why (for logs and diagnostics).</summary>
 internal sealed class Route
 {
-    public Route(string host, RouteConfig? config, Backend backend)
+    public Route(string host, RouteConfig? config, Backend backend, Func<string, Backend>? resolveBackend = null)
     {
         Host = host;
         Config = config;
         Backend = backend;
+        HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
+        if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
+        {
+            Canaries = new CanarySelector(config.Canaries, resolveBackend);
+        }
     }
 
     /// <summary>The virtual host this route belongs to ("" for the catch-all or the default backend).</summary>
@@ -19,7 +26,14 @@ internal sealed class Route
     /// <summary>The source route, or null for the default-backend route.</summary>
     public RouteConfig? Config { get; }
 
+    /// <summary>The main backend.</summary>
     public Backend Backend { get; }
+
+    /// <summary>upstream-hash-by of the main Ingress, or null for round robin.</summary>
+    public HashKey? HashKey { get; }
+
+    /// <summary>The route's canaries, or null when it has none.</summary>
+    public CanarySelector? Canaries { get; }
 
     public bool IsDefaultBackend => Config is null;
 

@@ -66,6 +66,8 @@ public sealed class CommandLineTests
     [InlineData("'--in-cluster' takes no value", "--in-cluster=true", "--channel", "/c")]
     [InlineData("'--in-cluster' given more than once", "--in-cluster", "--in-cluster", "--channel", "/c")]
     [InlineData("is not a DNS-style prefix", "--manifests", "/m", "--annotations-prefix", "a/b")]
+    [InlineData("--max-canaries-per-path '0' is not a positive integer", "--manifests", "/m", "--max-canaries-per-path", "0")]
+    [InlineData("--max-canaries-per-path 'x' is not a positive integer", "--manifests", "/m", "--max-canaries-per-path", "x")]
     public void BadUsageIsAnError(string expectedError, params string[] args)
     {
         var result = CommandLine.Parse(args);
@@ -79,6 +81,13 @@ public sealed class CommandLineTests
     {
         Assert.Equal("nginx.ingress.kubernetes.io", CommandLine.Parse(["--manifests", "/m"]).Options!.AnnotationsPrefix);
         Assert.Equal("gatehouse.io", CommandLine.Parse(["--manifests", "/m", "--annotations-prefix=gatehouse.io/"]).Options!.AnnotationsPrefix);
+    }
+
+    [Fact]
+    public void MaxCanariesPerPathDefaultsTo20()
+    {
+        Assert.Equal(20, CommandLine.Parse(["--manifests", "/m"]).Options!.MaxCanariesPerPath);
+        Assert.Equal(3, CommandLine.Parse(["--manifests", "/m", "--max-canaries-per-path", "3"]).Options!.MaxCanariesPerPath);
     }
 
     [Fact]
