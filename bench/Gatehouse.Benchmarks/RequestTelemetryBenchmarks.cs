@@ -64,13 +64,13 @@ public class RequestTelemetryBenchmarks
     public void StartAndCompleteMetrics()
     {
         var observation = _metricsOnly.Start(_context);
-        _metricsOnly.Complete(observation, _context, _route, _endpoint, observation.StartedAt, ForwarderError.None);
+        _metricsOnly.Complete(observation, _context, _route, _route.Backend, _endpoint, observation.StartedAt, ForwarderError.None);
     }
 
     [Benchmark]
     public void StartAndCompleteMetricsAndAccessLog()
     {
         var observation = _withAccessLog.Start(_context);
-        _withAccessLog.Complete(observation, _context, _route, _endpoint, observation.StartedAt, ForwarderError.None);
+        _withAccessLog.Complete(observation, _context, _route, _route.Backend, _endpoint, observation.StartedAt, ForwarderError.None);
     }
 }

@@ -37,7 +37,7 @@ internal sealed class ProxyRequestHandler
         var pending = RouteAndForward(context, ref outcome);
         if (pending.IsCompletedSuccessfully)
         {
-            _telemetry.Complete(observation, context, outcome.Route, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
+            _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
             return Task.CompletedTask;
         }
 
@@ -53,7 +53,7 @@ internal sealed class ProxyRequestHandler
         }
         finally
         {
-            _telemetry.Complete(observation, context, outcome.Route, outcome.Endpoint, outcome.ForwardStartedAt, error);
+            _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, error);
         }
     }
 
@@ -75,6 +75,7 @@ internal sealed class ProxyRequestHandler
 
         outcome.Route = route;
         var endpoint = EndpointSelection.Pick(context, route, out var backend); // canary + balancing
+        outcome.Backend = backend;
         if (endpoint is null)
         {
             return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage));
@@ -98,6 +99,7 @@ internal sealed class ProxyRequestHandler
     private struct Outcome
     {
         public Route? Route;
+        public Backend? Backend;
         public BackendEndpoint? Endpoint;
         public long ForwardStartedAt;
     }

@@ -17,6 +17,7 @@ internal sealed class Route
         if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
         {
             Canaries = new CanarySelector(config.Canaries, resolveBackend);
+            CanaryTelemetry = new(ReferenceEqualityComparer.Instance);
         }
     }
 
@@ -43,6 +44,13 @@ internal sealed class Route
     /// compiled route, written idempotently (any writer stores the same series).
     /// </summary>
     public RouteTelemetry? Telemetry { get; set; }
+
+    /// <summary>
+    /// Series of requests this route sent to one of its canary backends (canary="true"), keyed by the
+    /// backend instance; null for routes without canaries. Filled on first use like <see cref="Telemetry"/>;
+    /// reads are lock-free and allocation-free.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<Backend, RouteTelemetry>? CanaryTelemetry { get; }
 
     public override string ToString()
         => Config is null ? $"default -> {Backend.Name}" : $"{Host}{Config.Path} ({Config.Match}) -> {Backend.Name}";

@@ -40,9 +40,10 @@ internal sealed class RequestTelemetry : IAsyncDisposable
         => new(Stopwatch.GetTimestamp(), _tracing?.Start(context));
 
     /// <param name="route">The matched route, null when none matched or no config was loaded.</param>
+    /// <param name="backend">The backend chosen (the route's own, or one of its canaries'), null when none was.</param>
     /// <param name="endpoint">The backend endpoint tried, null when the request never reached one.</param>
     /// <param name="forwardStartedAt">Stopwatch timestamp at which forwarding began, 0 when it did not.</param>
-    public void Complete(in RequestObservation observation, HttpContext context, Route? route, BackendEndpoint? endpoint, long forwardStartedAt, ForwarderError error)
+    public void Complete(in RequestObservation observation, HttpContext context, Route? route, Backend? backend, BackendEndpoint? endpoint, long forwardStartedAt, ForwarderError error)
     {
         var end = Stopwatch.GetTimestamp();
         var duration = end - observation.StartedAt;
@@ -62,7 +63,9 @@ internal sealed class RequestTelemetry : IAsyncDisposable
             responseBytes = response.ContentLength ?? 0;
         }
 
-        var series = route is null ? Series.Unrouted : route.Telemetry ?? Series.Attach(route);
+        var series = route is null ? Series.Unrouted
+            : backend is not null && !ReferenceEquals(backend, route.Backend) ? CanarySeries(route, backend)
+            : route.Telemetry ?? Series.Attach(route);
         series.Record(MethodLabel.Index(request.Method), status, duration, upstream, requestBytes, responseBytes);
         if (error is ForwarderError.Request)
         {
@@ -100,6 +103,9 @@ internal sealed class RequestTelemetry : IAsyncDisposable
             ProxyTracing.Stop(activity, context, series.Labels.Host, status);
         }
     }
+
+    private RouteTelemetry CanarySeries(Route route, Backend backend)
+        => route.CanaryTelemetry is { } cached && cached.TryGetValue(backend, out var series) ? series : Series.AttachCanary(route, backend);
 
     // Per Ingress: enable-access-log (RouteConfig.AccessLog, schema 1.2). Unrouted requests are always logged.
     private static bool AccessLogEnabled(Route? route) => route?.Config?.AccessLog ?? true;

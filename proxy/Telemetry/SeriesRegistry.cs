@@ -47,6 +47,35 @@ internal sealed class SeriesRegistry
         return series;
     }
 
+    /// <summary>
+    /// The canary="true" series of requests <paramref name="route"/> sent to its canary backend
+    /// <paramref name="backend"/>, labelled with the canary Ingress; created on first use, then cached on the route.
+    /// </summary>
+    public RouteTelemetry AttachCanary(Route route, Backend backend)
+    {
+        var canaryIngress = "";
+        foreach (var canary in route.Config?.Canaries ?? [])
+        {
+            if (string.Equals(canary.Backend, backend.Config.Name, StringComparison.Ordinal))
+            {
+                canaryIngress = canary.Ingress;
+                break;
+            }
+        }
+
+        var labels = Labels(route.Host, canaryIngress, backend, canary: true);
+        var key = Key(labels);
+        if (!_series.TryGetValue(key, out var series))
+        {
+            series = _series.Count >= MaxSeries
+                ? Unrouted
+                : _series.GetOrAdd(key, static (_, state) => new RouteTelemetry(state.labels, state.registry.Host(state.labels.Host)), (labels, registry: this));
+        }
+
+        route.CanaryTelemetry?.TryAdd(backend, series);
+        return series;
+    }
+
     /// <summary>Forgets series and hosts the new table no longer has (after a swap).</summary>
     public void Retain(RouteTable table)
     {
@@ -61,6 +90,14 @@ internal sealed class SeriesRegistry
                     var labels = Labels(host.Host, route.Ingress, backend, canary: false);
                     keep.Add(Key(labels));
                     hosts.Add(labels.Host);
+                }
+
+                foreach (var canary in route.Canaries)
+                {
+                    if (table.Backends.TryGetValue(canary.Backend, out var canaryBackend))
+                    {
+                        keep.Add(Key(Labels(host.Host, canary.Ingress, canaryBackend, canary: true)));
+                    }
                 }
             }
         }
