@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Gatehouse.Controller.Events;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Status;
 using Gatehouse.Controller.Telemetry;
 using Gatehouse.Controller.Translation;
 
@@ -21,6 +23,8 @@ public sealed class ControllerLoop : BackgroundService
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ControllerMetrics? _metrics;
+    private readonly IngressEventReporter? _events;
+    private readonly IngressStatusWriter? _status;
 
     // Capacity 1 + DropWrite: any number of notifications while busy collapse into one more pass.
     private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
@@ -35,7 +39,9 @@ public sealed class ControllerLoop : BackgroundService
         ControllerOptions options,
         ILogger<ControllerLoop> logger,
         TimeProvider? time = null,
-        ControllerMetrics? metrics = null)
+        ControllerMetrics? metrics = null,
+        IngressEventReporter? events = null,
+        IngressStatusWriter? status = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         _sources = [.. sources];
@@ -45,6 +51,8 @@ public sealed class ControllerLoop : BackgroundService
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
+        _events = events;
+        _status = status;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -121,7 +129,7 @@ public sealed class ControllerLoop : BackgroundService
         {
             _metrics?.Snapshot(snapshot);
             result = IngressTranslator.Translate(snapshot, _options);
-            ReportRejections(result.Rejections);
+            ReportRejections(result.Rejections, snapshot);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);
         }
         catch (Exception ex)
@@ -142,6 +150,13 @@ public sealed class ControllerLoop : BackgroundService
             _metrics?.RefusedEmpty();
             _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = null, Generation = kept, Rejections = result.Rejections });
             return true;
+        }
+
+        if (_events is not null || _status is not null)
+        {
+            var served = ServedIngresses.Of(snapshot, _options);
+            _events?.Served(snapshot, served);
+            _status?.Observe(snapshot, served);
         }
 
         var config = result.Config;
@@ -176,8 +191,8 @@ public sealed class ControllerLoop : BackgroundService
         return true;
     }
 
-    /// <summary>Logs each rejection once while it persists; one that disappears and comes back is logged again.</summary>
-    private void ReportRejections(IReadOnlyList<Diagnostic> rejections)
+    /// <summary>Logs (and records as an Event) each rejection once while it persists; one that disappears and comes back is reported again.</summary>
+    private void ReportRejections(IReadOnlyList<Diagnostic> rejections, ResourceSnapshot snapshot)
     {
         var current = new HashSet<Diagnostic>(rejections);
         foreach (var rejection in rejections)
@@ -185,6 +200,7 @@ public sealed class ControllerLoop : BackgroundService
             if (!_reported.Contains(rejection))
             {
                 _logger.LogWarning("Rejected: {Rejection}", rejection.ToString());
+                _events?.Rejected(rejection, snapshot);
             }
         }
 

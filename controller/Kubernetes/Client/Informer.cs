@@ -23,6 +23,7 @@ public sealed class Informer<T>
     private volatile ImmutableSortedDictionary<string, T> _items = ImmutableSortedDictionary.Create<string, T>(StringComparer.Ordinal);
     private volatile string? _resourceVersion;
     private bool _watchProgressed;
+    private volatile string? _failure;
 
     /// <param name="path">Collection path, e.g. "/apis/networking.k8s.io/v1/ingresses".</param>
     /// <param name="selectors">Field and label selectors applied to both list and watch (paging fields are ignored).</param>
@@ -53,6 +54,12 @@ public sealed class Informer<T>
     /// <summary>Raised after <see cref="Items"/> changed (and after the first list, even if empty). Handlers must be quick.</summary>
     public event EventHandler? Changed;
 
+    /// <summary>
+    /// The last failure of a list or watch, until a list succeeds or a watch delivers an event (a watch
+    /// that opens but stays quiet clears it with the server's next bookmark). Null while healthy.
+    /// </summary>
+    public string? Failure => _failure;
+
     /// <summary>Raised whenever <see cref="ResourceVersion"/> moves, bookmarks included; lets tests await a bookmark being applied.</summary>
     internal event Action<string>? ResourceVersionAdvanced;
 
@@ -70,6 +77,7 @@ public sealed class Informer<T>
                 if (mustList)
                 {
                     await ListAsync(cancellationToken).ConfigureAwait(false);
+                    _failure = null;
                     mustList = false;
                 }
 
@@ -103,6 +111,7 @@ public sealed class Informer<T>
             }
             catch (Exception ex)
             {
+                _failure = $"{(mustList ? "list" : "watch")} {_path} failed: {ex.Message}";
                 failures = TakeProgress() ? 1 : failures + 1;
                 delay = Backoff(failures);
                 _logger.LogWarning("{Operation} {Path} failed ({Reason}); retrying in {Delay} ms",
@@ -224,6 +233,7 @@ public sealed class Informer<T>
 
             // Only after a usable event: a server answering every watch with ERROR is not progress.
             _watchProgressed = true;
+            _failure = null;
         }
     }
 
