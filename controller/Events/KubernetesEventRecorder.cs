@@ -38,7 +38,8 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _queue = System.Threading.Channels.Channel.CreateBounded<ObjectEvent>(new BoundedChannelOptions(options.QueueCapacity)
         {
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait mode, yet never awaited: TryWrite then answers false when full (DropWrite would claim success), so drops are counted.
+            FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
         _worker = Task.Run(() => RunAsync(_stopping.Token));

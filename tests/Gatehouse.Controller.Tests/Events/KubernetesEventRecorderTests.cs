@@ -97,16 +97,16 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         }
 
         // Every event ends up dropped, at the queue or after its write failed, and the failures are logged.
-        await WaitUntil(() => recorder.Dropped == 50);
+        await WaitUntil(() => recorder.Dropped == 50, () => $"dropped {recorder.Dropped}: {string.Join(" | ", logger.Entries.Select(e => e.Message))}");
         Assert.Contains(logger.At(Microsoft.Extensions.Logging.LogLevel.Warning), m => m.Contains("Could not write Rejected event on Ingress web/shop-", StringComparison.Ordinal));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    private static async Task WaitUntil(Func<bool> condition, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
+            Assert.True(DateTime.UtcNow < deadline, describe?.Invoke() ?? "condition not met in time");
             await Task.Delay(20);
         }
     }
