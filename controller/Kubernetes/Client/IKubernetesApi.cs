@@ -20,6 +20,7 @@ public interface IKubernetesApi
     /// Watches from <paramref name="resourceVersion"/>, yielding events as their lines arrive. Ends when
     /// the server closes the stream (e.g. after <paramref name="timeoutSeconds"/>); an ERROR event is
     /// yielded, not thrown. Throws <see cref="KubernetesApiException"/> when the server refuses the watch.
+    /// <paramref name="opened"/> runs once the server accepted the watch (before any event arrives).
     /// </summary>
     IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(
         string path,
@@ -28,6 +29,7 @@ public interface IKubernetesApi
         string? labelSelector,
         bool allowWatchBookmarks,
         int? timeoutSeconds,
+        Action? opened,
         CancellationToken cancellationToken)
         where T : KubernetesObject;
 

@@ -55,8 +55,7 @@ public sealed class Informer<T>
     public event EventHandler? Changed;
 
     /// <summary>
-    /// The last failure of a list or watch, until a list succeeds or a watch delivers an event (a watch
-    /// that opens but stays quiet clears it with the server's next bookmark). Null while healthy.
+    /// The last failure of a list or watch, until a list succeeds or the server accepts a watch. Null while healthy.
     /// </summary>
     public string? Failure => _failure;
 
@@ -194,7 +193,8 @@ public sealed class Informer<T>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
         var events = _api.WatchAsync<T>(
-            _path, _resourceVersion!, _selectors.FieldSelector, _selectors.LabelSelector, allowWatchBookmarks: true, _options.WatchTimeoutSeconds, cancellationToken);
+            _path, _resourceVersion!, _selectors.FieldSelector, _selectors.LabelSelector, allowWatchBookmarks: true, _options.WatchTimeoutSeconds,
+            opened: () => _failure = null, cancellationToken);
         await foreach (var watchEvent in events.ConfigureAwait(false))
         {
             switch (watchEvent.Type)
@@ -233,7 +233,6 @@ public sealed class Informer<T>
 
             // Only after a usable event: a server answering every watch with ERROR is not progress.
             _watchProgressed = true;
-            _failure = null;
         }
     }
 

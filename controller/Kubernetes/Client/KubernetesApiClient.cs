@@ -72,6 +72,7 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
         string? labelSelector,
         bool allowWatchBookmarks,
         int? timeoutSeconds,
+        Action? opened,
         [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : KubernetesObject
     {
@@ -92,6 +93,7 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
         }
 
         using var response = await SendAsync(HttpMethod.Get, path + query, null, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        opened?.Invoke();
         var objectInfo = (JsonTypeInfo<T>)KubernetesJsonContext.Default.GetTypeInfo(typeof(T))!;
         var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))

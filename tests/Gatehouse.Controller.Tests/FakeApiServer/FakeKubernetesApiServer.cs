@@ -86,6 +86,10 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
+        // Stopping is a crash, not a drain: every connection, idle keep-alive ones included, is cut at
+        // once. A draining server would leave a client's pooled connection open but unserved.
+        Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<Microsoft.Extensions.Hosting.HostOptions>(builder.Services, o => o.ShutdownTimeout = TimeSpan.Zero);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
@@ -434,6 +438,9 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+
+            // Headers go out at once, as the real server flushes them: a client knows the watch is open before any event.
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             if (int.TryParse(context.Request.Query["timeoutSeconds"], CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
             {
