@@ -54,13 +54,15 @@ public static class CommandLine
           --debounce-ms MS          quiet period before applying changes (default: 200)
           --channel-schema M.N      config schema to publish, for proxies older than this controller
                                     (default: the newest this build writes; same major only)
+          --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
+                                    so ingress-nginx manifests work unchanged)
           -h, --help                show this help
         """;
 
     private static readonly string[] Flags =
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
-        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace",
+        "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix",
         "--ingress-storage-kubeconfig", "--publish-service", "--publish-status-address", "--election-id", "--pod-namespace",
     ];
 
@@ -203,6 +205,17 @@ public static class CommandLine
         if (values.TryGetValue("--ingress-class", out var ingressClass))
         {
             options = options with { IngressClass = ingressClass };
+        }
+
+        if (values.TryGetValue("--annotations-prefix", out var prefix))
+        {
+            prefix = prefix.TrimEnd('/');
+            if (prefix.Length == 0 || prefix.Contains('/', StringComparison.Ordinal) || prefix.Any(char.IsWhiteSpace))
+            {
+                return Fail($"--annotations-prefix '{prefix}' is not a DNS-style prefix such as nginx.ingress.kubernetes.io");
+            }
+
+            options = options with { AnnotationsPrefix = prefix };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

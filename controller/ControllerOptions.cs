@@ -11,6 +11,7 @@ public sealed record ControllerOptions
     public const string DefaultAdminAddress = "127.0.0.1";
     public const string DefaultElectionId = "gatehouse-leader";
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
+    public const string DefaultAnnotationsPrefix = "nginx.ingress.kubernetes.io";
 
     /// <summary>--manifests: directory of Kubernetes manifests to serve; null when reading from the API server.</summary>
     public string? ManifestsDirectory { get; init; }
@@ -69,4 +70,10 @@ public sealed record ControllerOptions
     /// before proxies that only know that minor; the default is the newest this build writes.
     /// </summary>
     public SchemaVersion ChannelSchema { get; init; } = SchemaVersion.Current;
+
+    /// <summary>
+    /// --annotations-prefix: the prefix of every Gatehouse annotation ("PREFIX/canary", ...), as
+    /// ingress-nginx's flag of the same name; the default lets ingress-nginx manifests work unchanged.
+    /// </summary>
+    public string AnnotationsPrefix { get; init; } = DefaultAnnotationsPrefix;
 }

@@ -1,13 +1,16 @@
-using System.Collections.Immutable;
+using System.Buffers;
 using Gatehouse.Model;
+using Gatehouse.Serialization;
 
 namespace Gatehouse.Controller.Publishing;
 
 /// <summary>
-/// Deep, content-only equality of configs (ignoring <see cref="GatehouseConfig.Generation"/>).
-/// The model's records compare their ImmutableArray members by reference, so record equality is not
-/// enough. Comparing values rather than serialized bytes keeps the publisher independent of the codec.
-/// Keep in step with the model: a property missed here would make a real change look like "no change".
+/// Content equality of configs, ignoring <see cref="GatehouseConfig.Generation"/>,
+/// <see cref="GatehouseConfig.PublishedBy"/> and <see cref="GatehouseConfig.ConfigHash"/>.
+/// Two configs are equal when their canonical encodings (every key this build knows, labelled with
+/// each config's own schema) are equal. The serializer already has to cover every member of the model,
+/// so this cannot drift from it the way a hand-written deep comparison could; the records' own Equals
+/// compares ImmutableArray members by reference and would call every rebuilt config "changed".
 /// </summary>
 public static class ConfigEquality
 {
@@ -23,52 +26,13 @@ public static class ConfigEquality
             return false;
         }
 
-        return x.Schema == y.Schema
-            && x.DefaultBackend == y.DefaultBackend
-            && SequenceEqual(x.Hosts, y.Hosts, HostEquals)
-            && SequenceEqual(x.Backends, y.Backends, BackendEquals)
-            && SequenceEqual(x.Certificates, y.Certificates, CertificateEquals);
+        return Canonical(x).WrittenSpan.SequenceEqual(Canonical(y).WrittenSpan);
     }
 
-    private static bool HostEquals(VirtualHostConfig x, VirtualHostConfig y)
-        => x.Host == y.Host
-            && x.Certificate == y.Certificate
-            && SequenceEqual(x.Routes, y.Routes, (a, b) => a == b); // RouteConfig has only scalar members.
-
-    private static bool BackendEquals(BackendConfig x, BackendConfig y)
-        => x.Name == y.Name
-            && x.Namespace == y.Namespace
-            && x.Service == y.Service
-            && x.Port == y.Port
-            && x.Protocol == y.Protocol
-            && SequenceEqual(x.Endpoints, y.Endpoints, (a, b) => a == b);
-
-    private static bool CertificateEquals(CertificateConfig x, CertificateConfig y)
-        => x.Name == y.Name
-            && x.CertificatePem == y.CertificatePem
-            && x.PrivateKeyPem == y.PrivateKeyPem
-            && SequenceEqual(x.Hosts, y.Hosts, string.Equals);
-
-    private static bool SequenceEqual<T>(ImmutableArray<T> x, ImmutableArray<T> y, Func<T, T, bool> equals)
+    private static ArrayBufferWriter<byte> Canonical(GatehouseConfig config)
     {
-        if (x.IsDefaultOrEmpty || y.IsDefaultOrEmpty)
-        {
-            return x.IsDefaultOrEmpty == y.IsDefaultOrEmpty;
-        }
-
-        if (x.Length != y.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < x.Length; i++)
-        {
-            if (!equals(x[i], y[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var buffer = new ArrayBufferWriter<byte>();
+        ConfigSerializer.Serialize(config with { Generation = 0, PublishedBy = null, ConfigHash = null }, buffer);
+        return buffer;
     }
 }

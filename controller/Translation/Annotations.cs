@@ -1,10 +1,15 @@
 namespace Gatehouse.Controller.Translation;
 
-/// <summary>Annotation keys the translator understands; names are shared with ingress-nginx so manifests port over.</summary>
+/// <summary>
+/// Annotation keys the translator understands. Keys without a prefix here are used under
+/// --annotations-prefix (default nginx.ingress.kubernetes.io, so ingress-nginx manifests port over);
+/// read them with <see cref="AnnotationReader"/>.
+/// </summary>
 internal static class Annotations
 {
-    /// <summary>Legacy (pre-IngressClass) class selector; still widely used and wins over spec.ingressClassName.</summary>
+    /// <summary>Legacy (pre-IngressClass) class selector; still widely used and wins over spec.ingressClassName. Never prefixed.</summary>
     public const string IngressClass = "kubernetes.io/ingress.class";
 
-    public const string BackendProtocol = "nginx.ingress.kubernetes.io/backend-protocol";
+    /// <summary>"PREFIX/backend-protocol".</summary>
+    public const string BackendProtocol = "backend-protocol";
 }

@@ -265,7 +265,8 @@ public static class IngressTranslator
 
         private BackendProtocol ReadProtocol(Ingress ingress, string ns, string name)
         {
-            if (ingress.Metadata.Annotations?.TryGetValue(Annotations.BackendProtocol, out var value) != true)
+            var annotations = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
+            if (!annotations.TryGetString(Annotations.BackendProtocol, out var value))
             {
                 return BackendProtocol.Http;
             }
@@ -277,7 +278,7 @@ public static class IngressTranslator
                 case "GRPC": return BackendProtocol.Grpc;
                 case "GRPCS": return BackendProtocol.Grpcs;
                 default:
-                    Reject(ns, name, DiagnosticCodes.InvalidAnnotation, $"annotation {Annotations.BackendProtocol}: '{value}' is not HTTP, HTTPS, GRPC or GRPCS; using HTTP");
+                    Reject(ns, name, DiagnosticCodes.InvalidAnnotation, $"annotation {annotations.FullName(Annotations.BackendProtocol)}: '{value}' is not HTTP, HTTPS, GRPC or GRPCS; using HTTP");
                     return BackendProtocol.Http;
             }
         }

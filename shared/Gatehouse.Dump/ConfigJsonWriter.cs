@@ -31,6 +31,10 @@ internal static class ConfigJsonWriter
             }
 
             json.WriteEndArray();
+
+            // Schema 1.2 keys are appended after the older ones (the order is a contract).
+            WriteStrings(json, "certificates", host.Certificates);
+            PolicyJsonWriter.WriteTlsPolicy(json, "tls", host.Tls);
             json.WriteEndObject();
         }
 
@@ -86,6 +90,23 @@ internal static class ConfigJsonWriter
         // Schema 1.1 fields go last so the order of the older keys, which scripts may rely on, is unchanged.
         WriteNullableString(json, "publishedBy", config.PublishedBy);
         WriteNullableString(json, "configHash", config.ConfigHash);
+
+        // Schema 1.2.
+        WriteNullableString(json, "defaultCertificate", config.DefaultCertificate);
+        json.WriteStartArray("appliedObjects");
+        foreach (var applied in config.AppliedObjects)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", applied.Kind);
+            json.WriteString("name", applied.Name);
+            json.WriteString("revision", applied.Revision);
+
+            // An applied Secret is the whole object, tls.key included.
+            json.WriteString("manifest", showSecrets || applied.Kind != "Secret" ? applied.Manifest : Redacted);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 
@@ -97,10 +118,35 @@ internal static class ConfigJsonWriter
         json.WriteString("match", route.Match.ToString());
         json.WriteString("backend", route.Backend);
         json.WriteString("ingress", route.Ingress);
+
+        // Schema 1.2.
+        json.WriteStartArray("canaries");
+        foreach (var canary in route.Canaries)
+        {
+            PolicyJsonWriter.WriteCanary(json, canary);
+        }
+
+        json.WriteEndArray();
+        PolicyJsonWriter.WriteUpstream(json, "upstream", route.Upstream);
+        json.WriteBoolean("sslRedirect", route.SslRedirect);
+        json.WriteBoolean("forceSslRedirect", route.ForceSslRedirect);
+        json.WriteBoolean("accessLog", route.AccessLog);
+        PolicyJsonWriter.WriteBackendTls(json, "backendTls", route.BackendTls);
         json.WriteEndObject();
     }
 
-    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
+    internal static void WriteStrings(Utf8JsonWriter json, string name, System.Collections.Immutable.ImmutableArray<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+
+    internal static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
     {
         if (value is null)
         {

@@ -42,7 +42,7 @@ public sealed class ChannelSchemaTests : IDisposable
     [Theory]
     [InlineData("2.0", "another major is not supported")]
     [InlineData("0.9", "another major is not supported")]
-    [InlineData("1.2", "unknown minor")]
+    [InlineData("1.3", "unknown minor")]
     [InlineData("1", "not a schema version")]
     [InlineData("one.zero", "not a schema version")]
     public void RejectsWhatThisBuildCannotWrite(string value, string expected)
@@ -50,7 +50,7 @@ public sealed class ChannelSchemaTests : IDisposable
         var result = CommandLine.Parse(["--manifests", "/m", "--channel", "/c", "--channel-schema", value]);
         Assert.Null(result.Options);
         Assert.Contains(expected, result.Error, StringComparison.Ordinal);
-        Assert.Contains("this controller writes 1.0 to 1.1", result.Error, StringComparison.Ordinal);
+        Assert.Contains("this controller writes 1.0 to 1.2", result.Error, StringComparison.Ordinal);
         Assert.Contains("--channel-schema", CommandLine.Usage, StringComparison.Ordinal);
     }
 

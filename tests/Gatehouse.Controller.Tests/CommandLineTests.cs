@@ -65,12 +65,20 @@ public sealed class CommandLineTests
     [InlineData("--watch-namespace needs --kubeconfig or --in-cluster", "--manifests", "/m", "--watch-namespace", "web", "--channel", "/c")]
     [InlineData("'--in-cluster' takes no value", "--in-cluster=true", "--channel", "/c")]
     [InlineData("'--in-cluster' given more than once", "--in-cluster", "--in-cluster", "--channel", "/c")]
+    [InlineData("is not a DNS-style prefix", "--manifests", "/m", "--annotations-prefix", "a/b")]
     public void BadUsageIsAnError(string expectedError, params string[] args)
     {
         var result = CommandLine.Parse(args);
 
         Assert.Null(result.Options);
         Assert.Contains(expectedError, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnnotationsPrefixDefaultsToIngressNginxAndDropsATrailingSlash()
+    {
+        Assert.Equal("nginx.ingress.kubernetes.io", CommandLine.Parse(["--manifests", "/m"]).Options!.AnnotationsPrefix);
+        Assert.Equal("gatehouse.io", CommandLine.Parse(["--manifests", "/m", "--annotations-prefix=gatehouse.io/"]).Options!.AnnotationsPrefix);
     }
 
     [Fact]

@@ -381,6 +381,16 @@ public sealed class IngressTranslatorTests
     }
 
     [Fact]
+    public void AnnotationsAreReadUnderTheConfiguredPrefixOnly()
+    {
+        var objects = Snapshots.FromYaml(OurClass, WebService, Ingress("p",
+            annotations: "{nginx.ingress.kubernetes.io/backend-protocol: GRPC, gatehouse.io/backend-protocol: HTTPS}", paths: ("a.test", "/", "Prefix")));
+
+        Assert.Equal(BackendProtocol.Grpc, Assert.Single(IngressTranslator.Translate(objects, Options).Config.Backends).Protocol);
+        Assert.Equal(BackendProtocol.Https, Assert.Single(IngressTranslator.Translate(objects, Options with { AnnotationsPrefix = "gatehouse.io" }).Config.Backends).Protocol);
+    }
+
+    [Fact]
     public void EqualInputInAnyOrderGivesIdenticalConfig()
     {
         var objects = Snapshots.FromYaml(OurDefaultClass, WebService,

@@ -137,6 +137,106 @@ def read_header(f, path):
     raise ChannelError("torn: no consistent read")
 
 
+MOD_OPERATOR = ["Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual"]
+LOAD_BALANCE = ["RoundRobin", "Ewma"]
+AFFINITY_MODE = ["Balanced", "Persistent"]
+CANARY_BEHAVIOR = ["Sticky", "Legacy"]
+CLIENT_VERIFY = ["Off", "On", "Optional", "OptionalNoCa"]
+NEXT_UPSTREAM = ["Error", "Timeout", "InvalidHeader", "Http500", "Http502", "Http503", "Http504",
+                 "Http403", "Http404", "Http429", "NonIdempotent"]
+
+
+def headers(items):
+    return [{"name": text(h.get("name")), "value": text(h.get("value"))} for h in items or []]
+
+
+def affinity(a):
+    if a is None:
+        return None
+    return {
+        "mode": AFFINITY_MODE[a.get("mode", 0)],
+        "cookieName": text(a.get("cookie_name"), "INGRESSCOOKIE"),
+        "cookiePath": a.get("cookie_path"),
+        "maxAgeSeconds": a.get("max_age"),
+        "expiresSeconds": a.get("expires"),
+        "sameSite": a.get("samesite"),
+        "secure": a.get("secure", False),
+        "domain": a.get("domain"),
+        "canaryBehavior": CANARY_BEHAVIOR[a.get("canary_behavior", 0)],
+    }
+
+
+def upstream(u):
+    if u is None:
+        return None
+    bits = u.get("next_upstream", 3)
+    return {
+        "loadBalance": LOAD_BALANCE[u.get("load_balance", 0)],
+        "hashBy": u.get("hash_by"),
+        "affinity": affinity(u.get("affinity")),
+        "connectTimeoutMs": u.get("connect_timeout_ms", 0),
+        "sendTimeoutMs": u.get("send_timeout_ms", 0),
+        "readTimeoutMs": u.get("read_timeout_ms", 0),
+        "nextUpstream": [name for i, name in enumerate(NEXT_UPSTREAM) if bits & (1 << i)],
+        "nextUpstreamTries": u.get("next_upstream_tries", 3),
+        "nextUpstreamTimeoutMs": u.get("next_upstream_timeout_ms", 0),
+    }
+
+
+def canary(c):
+    return {
+        "backend": text(c.get("backend")),
+        "ingress": text(c.get("ingress")),
+        "header": c.get("header"),
+        "headerValues": list(c.get("header_values") or []),
+        "headerPattern": c.get("header_pattern"),
+        "cookie": c.get("cookie"),
+        "cookieValues": list(c.get("cookie_values") or []),
+        "query": c.get("query"),
+        "queryValues": list(c.get("query_values") or []),
+        "modDivisor": c.get("mod_divisor", 0),
+        "modOperator": MOD_OPERATOR[c.get("mod_operator", 0)],
+        "modRemainder": c.get("mod_remainder", 0),
+        "weight": c.get("weight", 0),
+        "weightTotal": c.get("weight_total", 100),
+        "requestAddHeaders": headers(c.get("request_add_headers")),
+        "requestAppendHeaders": headers(c.get("request_append_headers")),
+        "requestAddQuery": c.get("request_add_query"),
+        "responseAddHeaders": headers(c.get("response_add_headers")),
+        "responseAppendHeaders": headers(c.get("response_append_headers")),
+        "upstream": upstream(c.get("upstream")),
+    }
+
+
+def backend_tls(t):
+    if t is None:
+        return None
+    return {
+        "clientCertificate": t.get("client_certificate"),
+        "trustedCaPem": t.get("trusted_ca_pem"),
+        "verify": t.get("verify", False),
+        "name": t.get("name"),
+        "sendServerName": t.get("send_server_name", False),
+    }
+
+
+def tls_policy(t):
+    if t is None:
+        return None
+    auth = t.get("client_auth")
+    return {
+        "protocols": list(t.get("protocols") or []),
+        "ciphers": t.get("ciphers"),
+        "clientAuth": None if auth is None else {
+            "caPem": text(auth.get("ca_pem")),
+            "verify": CLIENT_VERIFY[auth.get("verify", 1)],
+            "depth": auth.get("depth", 1),
+            "passCertificateToUpstream": auth.get("pass_certificate_to_upstream", False),
+            "errorPage": auth.get("error_page"),
+        },
+    }
+
+
 def text(value, default=""):
     return default if value is None else value
 
@@ -156,6 +256,12 @@ def decode_config(payload, show_secrets):
             "match": MATCH[r.get("match", 1)],
             "backend": text(r.get("backend")),
             "ingress": text(r.get("ingress")),
+            "canaries": [canary(c) for c in r.get("canaries") or []],
+            "upstream": upstream(r.get("upstream")),
+            "sslRedirect": r.get("ssl_redirect", True),
+            "forceSslRedirect": r.get("force_ssl_redirect", False),
+            "accessLog": r.get("access_log", True),
+            "backendTls": backend_tls(r.get("backend_tls")),
         } for r in items or []]
 
     return {
@@ -165,6 +271,8 @@ def decode_config(payload, show_secrets):
             "host": text(h.get("host")),
             "certificate": h.get("certificate"),
             "routes": routes(h.get("routes")),
+            "certificates": list(h.get("certificates") or []),
+            "tls": tls_policy(h.get("tls")),
         } for h in blob.get("hosts") or []],
         "backends": [{
             "name": text(b.get("name")),
@@ -183,6 +291,13 @@ def decode_config(payload, show_secrets):
         } for c in blob.get("certificates") or []],
         "publishedBy": blob.get("published_by"),
         "configHash": blob.get("config_hash"),
+        "defaultCertificate": blob.get("default_certificate"),
+        "appliedObjects": [{
+            "kind": text(a.get("kind")),
+            "name": text(a.get("name")),
+            "revision": text(a.get("revision")),
+            "manifest": text(a.get("manifest")) if show_secrets or a.get("kind") != "Secret" else REDACTED,
+        } for a in blob.get("applied_objects") or []],
     }
 
 

@@ -34,14 +34,20 @@ internal sealed record ConfigDiff(
 
 internal sealed record Change<T>(T From, T To);
 
+/// <param name="PoliciesChanged">Schema 1.2 host fields that differ ("certificates", "tls"), by JSON name.</param>
 internal sealed record HostDiff(
     string Host,
     Change<string?>? Certificate,
     IReadOnlyList<RouteConfig> RoutesAdded,
     IReadOnlyList<RouteConfig> RoutesRemoved,
-    IReadOnlyList<RouteChange> RoutesChanged);
+    IReadOnlyList<RouteChange> RoutesChanged,
+    IReadOnlyList<string> PoliciesChanged);
 
-internal sealed record RouteChange(string Path, PathMatch Match, Change<string?>? Backend, Change<string?>? Ingress);
+/// <param name="PoliciesChanged">
+/// Schema 1.2 route fields that differ ("canaries", "upstream", "sslRedirect", "forceSslRedirect",
+/// "accessLog", "backendTls"), by JSON name; the values are in the configs themselves.
+/// </param>
+internal sealed record RouteChange(string Path, PathMatch Match, Change<string?>? Backend, Change<string?>? Ingress, IReadOnlyList<string> PoliciesChanged);
 
 /// <param name="Fields">Changed scalar fields by JSON name (namespace, service, port, protocol), in that order.</param>
 internal sealed record BackendDiff(

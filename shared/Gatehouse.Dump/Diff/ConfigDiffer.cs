@@ -34,11 +34,17 @@ internal static class ConfigDiffer
     {
         var routes = Match(from.Routes, to.Routes, r => (r.Path, r.Match));
         var changed = routes.Both
-            .Select(p => new RouteChange(p.To.Path, p.To.Match, ChangeOf<string?>(p.From.Backend, p.To.Backend), ChangeOf<string?>(p.From.Ingress, p.To.Ingress)))
-            .Where(c => c.Backend is not null || c.Ingress is not null)
+            .Select(p => new RouteChange(
+                p.To.Path,
+                p.To.Match,
+                ChangeOf<string?>(p.From.Backend, p.To.Backend),
+                ChangeOf<string?>(p.From.Ingress, p.To.Ingress),
+                PolicyFields.ChangedRouteFields(p.From, p.To)))
+            .Where(c => c.Backend is not null || c.Ingress is not null || c.PoliciesChanged.Count > 0)
             .ToList();
-        var diff = new HostDiff(to.Host, ChangeOf(from.Certificate, to.Certificate), routes.Added, routes.Removed, changed);
-        return diff.Certificate is null && diff.RoutesAdded.Count + diff.RoutesRemoved.Count + diff.RoutesChanged.Count == 0 ? null : diff;
+        var diff = new HostDiff(to.Host, ChangeOf(from.Certificate, to.Certificate), routes.Added, routes.Removed, changed, PolicyFields.ChangedHostFields(from, to));
+        return diff.Certificate is null && diff.PoliciesChanged.Count == 0
+            && diff.RoutesAdded.Count + diff.RoutesRemoved.Count + diff.RoutesChanged.Count == 0 ? null : diff;
     }
 
     private static BackendDiff? CompareBackend(BackendConfig from, BackendConfig to)

@@ -53,11 +53,13 @@ internal static class DiffJsonWriter
                 json.WriteString("match", route.Match.ToString());
                 WriteChange(json, "backend", route.Backend);
                 WriteChange(json, "ingress", route.Ingress);
+                WriteStrings(json, "policiesChanged", route.PoliciesChanged);
                 json.WriteEndObject();
             }
 
             json.WriteEndArray();
             json.WriteEndObject();
+            WriteStrings(json, "policiesChanged", host.PoliciesChanged);
             json.WriteEndObject();
         }
 

@@ -35,6 +35,10 @@ internal static class DiffTextWriter
         {
             text.WriteLine($"~ host {Name(host.Host)}");
             WriteChange(text, "    ", "certificate", host.Certificate);
+            foreach (var field in host.PoliciesChanged)
+            {
+                text.WriteLine($"    {field} changed");
+            }
             foreach (var route in host.RoutesAdded)
             {
                 text.WriteLine($"    + route {Route(route)}");
@@ -50,6 +54,10 @@ internal static class DiffTextWriter
                 text.WriteLine($"    ~ route {route.Path} ({route.Match})");
                 WriteChange(text, "        ", "backend", route.Backend);
                 WriteChange(text, "        ", "ingress", route.Ingress);
+                foreach (var field in route.PoliciesChanged)
+                {
+                    text.WriteLine($"        {field} changed");
+                }
             }
         }
 

@@ -40,4 +40,13 @@ public sealed record GatehouseConfig
     /// generation, so it can back a config_hash metric as ingress-nginx exposes one.
     /// </summary>
     public string? ConfigHash { get; init; }
+
+    /// <summary>
+    /// Name of the certificate served to clients without SNI or with a name no host covers
+    /// (--default-ssl-certificate, or the proxy's self-signed one when null). Schema 1.2.
+    /// </summary>
+    public string? DefaultCertificate { get; init; }
+
+    /// <summary>Revisions of rollout-gated objects this pod applied, sorted by kind then name (schema 1.2; proxy ignores it).</summary>
+    public ImmutableArray<AppliedObjectConfig> AppliedObjects { get; init; } = [];
 }

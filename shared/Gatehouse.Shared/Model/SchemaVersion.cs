@@ -6,8 +6,11 @@ namespace Gatehouse.Model;
 /// </summary>
 public readonly record struct SchemaVersion(ushort Major, ushort Minor) : IComparable<SchemaVersion>
 {
-    /// <summary>The schema this build writes by default (1.1 added published_by and config_hash).</summary>
-    public static SchemaVersion Current { get; } = new(1, 1);
+    /// <summary>
+    /// The schema this build writes by default (1.1 added published_by and config_hash; 1.2 canaries,
+    /// upstream policies, TLS policies, dual certificates and applied rollout objects).
+    /// </summary>
+    public static SchemaVersion Current { get; } = new(1, 2);
 
     public int CompareTo(SchemaVersion other)
         => Major != other.Major ? Major.CompareTo(other.Major) : Minor.CompareTo(other.Minor);

@@ -14,8 +14,20 @@ public sealed record VirtualHostConfig
     /// <summary>Routes in match priority order: longer paths first, Exact before Prefix on a tie.</summary>
     public ImmutableArray<RouteConfig> Routes { get; init; } = [];
 
-    /// <summary>Name of the certificate serving this host, if any (TLS feature).</summary>
+    /// <summary>
+    /// Name of the certificate serving this host, if any. Schema 1.0 carries one; from 1.2 it is the first
+    /// of <see cref="Certificates"/>, kept for older readers.
+    /// </summary>
     public string? Certificate { get; init; }
+
+    /// <summary>
+    /// Every certificate serving this host (schema 1.2): one per key type, e.g. an ECDSA and an RSA one,
+    /// chosen per handshake from the ClientHello. Empty when the blob predates 1.2: use <see cref="Certificate"/>.
+    /// </summary>
+    public ImmutableArray<string> Certificates { get; init; } = [];
+
+    /// <summary>ssl-protocols, ssl-ciphers and client certificate verification (schema 1.2).</summary>
+    public TlsPolicyConfig? Tls { get; init; }
 
     public bool IsWildcard => Host.StartsWith("*.", StringComparison.Ordinal);
 }

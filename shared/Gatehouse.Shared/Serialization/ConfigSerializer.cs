@@ -9,7 +9,7 @@ namespace Gatehouse.Serialization;
 /// Encodes <see cref="GatehouseConfig"/> as MessagePack and back. Every object is a map with short
 /// snake_case keys (see docs/channel-payload.md) so newer minors can add keys that older readers skip.
 /// </summary>
-public static class ConfigSerializer
+public static partial class ConfigSerializer
 {
     /// <summary>
     /// Writes the config with every key this build knows, labelled with <see cref="GatehouseConfig.Schema"/>
@@ -61,8 +61,12 @@ public static class ConfigSerializer
         var writer = new MessagePackWriter(output);
         var publishedBy = keyMinor >= ConfigKeyHistory.PublishedBy ? config.PublishedBy : null;
         var configHash = keyMinor >= ConfigKeyHistory.ConfigHash ? config.ConfigHash : null;
+        var policies = keyMinor >= ConfigKeyHistory.Policies;
+        var defaultCertificate = policies ? config.DefaultCertificate : null;
+        var appliedObjects = policies ? config.AppliedObjects : [];
 
-        writer.WriteMapHeader(5 + Count(config.DefaultBackend) + Count(publishedBy) + Count(configHash));
+        writer.WriteMapHeader(5 + Count(config.DefaultBackend) + Count(publishedBy) + Count(configHash)
+            + Count(defaultCertificate) + (appliedObjects.IsDefaultOrEmpty ? 0 : 1));
         // "schema" goes first so ReadSchema and version checks stop after a few bytes.
         writer.WriteStringUtf8(ConfigKeys.Schema);
         writer.WriteArrayHeader(2);
@@ -73,7 +77,7 @@ public static class ConfigSerializer
         writer.WriteInt64(config.Generation);
 
         writer.WriteStringUtf8(ConfigKeys.Hosts);
-        WriteArray(ref writer, config.Hosts, WriteHost);
+        WriteHosts(ref writer, config.Hosts, policies);
 
         writer.WriteStringUtf8(ConfigKeys.Backends);
         WriteArray(ref writer, config.Backends, WriteBackend);
@@ -97,6 +101,18 @@ public static class ConfigSerializer
         {
             writer.WriteStringUtf8(ConfigKeys.ConfigHash);
             writer.WriteString(configHash);
+        }
+
+        if (defaultCertificate is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.DefaultCertificate);
+            writer.WriteString(defaultCertificate);
+        }
+
+        if (!appliedObjects.IsDefaultOrEmpty)
+        {
+            writer.WriteStringUtf8(ConfigKeys.AppliedObjects);
+            WriteArray(ref writer, appliedObjects, WriteAppliedObject);
         }
     }
 
@@ -186,6 +202,8 @@ public static class ConfigSerializer
         ImmutableArray<CertificateConfig> certificates = [];
         string? publishedBy = null;
         string? configHash = null;
+        string? defaultCertificate = null;
+        ImmutableArray<AppliedObjectConfig> appliedObjects = [];
 
         var count = reader.ReadMapHeader();
         reader.EnterContainer();
@@ -231,6 +249,14 @@ public static class ConfigSerializer
             {
                 configHash = ReadOptionalString(ref reader);
             }
+            else if (key.SequenceEqual(ConfigKeys.DefaultCertificate))
+            {
+                defaultCertificate = ReadOptionalString(ref reader);
+            }
+            else if (key.SequenceEqual(ConfigKeys.AppliedObjects))
+            {
+                appliedObjects = ReadArray(ref reader, ReadAppliedObject);
+            }
             else
             {
                 reader.Skip();
@@ -248,20 +274,63 @@ public static class ConfigSerializer
             Certificates = certificates,
             PublishedBy = publishedBy,
             ConfigHash = configHash,
+            DefaultCertificate = defaultCertificate,
+            AppliedObjects = appliedObjects,
         };
     }
 
-    private static void WriteHost(ref MessagePackWriter writer, VirtualHostConfig host)
+    private static void WriteHosts(ref MessagePackWriter writer, ImmutableArray<VirtualHostConfig> hosts, bool policies)
     {
-        writer.WriteMapHeader(host.Certificate is null ? 2 : 3);
+        if (hosts.IsDefaultOrEmpty)
+        {
+            writer.WriteArrayHeader(0);
+            return;
+        }
+
+        writer.WriteArrayHeader(hosts.Length);
+        foreach (var host in hosts)
+        {
+            WriteHost(ref writer, host, policies);
+        }
+    }
+
+    private static void WriteHost(ref MessagePackWriter writer, VirtualHostConfig host, bool policies)
+    {
+        var certificates = policies ? host.Certificates : [];
+        var tls = policies ? host.Tls : null;
+        writer.WriteMapHeader(2 + Count(host.Certificate) + (certificates.IsDefaultOrEmpty ? 0 : 1) + (tls is null ? 0 : 1));
         writer.WriteStringUtf8(ConfigKeys.Host);
         WriteRequiredString(ref writer, host.Host);
         writer.WriteStringUtf8(ConfigKeys.Routes);
-        WriteArray(ref writer, host.Routes, WriteRoute);
+        if (host.Routes.IsDefaultOrEmpty)
+        {
+            writer.WriteArrayHeader(0);
+        }
+        else
+        {
+            writer.WriteArrayHeader(host.Routes.Length);
+            foreach (var route in host.Routes)
+            {
+                WriteRoute(ref writer, route, policies);
+            }
+        }
+
         if (host.Certificate is not null)
         {
             writer.WriteStringUtf8(ConfigKeys.Certificate);
             writer.WriteString(host.Certificate);
+        }
+
+        if (!certificates.IsDefaultOrEmpty)
+        {
+            writer.WriteStringUtf8(ConfigKeys.Certificates);
+            WriteArray(ref writer, certificates, WriteRequiredString);
+        }
+
+        if (tls is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.Tls);
+            WriteTlsPolicy(ref writer, tls);
         }
     }
 
@@ -270,6 +339,8 @@ public static class ConfigSerializer
         var host = "";
         ImmutableArray<RouteConfig> routes = [];
         string? certificate = null;
+        ImmutableArray<string> certificates = [];
+        TlsPolicyConfig? tls = null;
 
         var count = reader.ReadMapHeader();
         reader.EnterContainer();
@@ -294,6 +365,14 @@ public static class ConfigSerializer
             {
                 certificate = ReadOptionalString(ref reader);
             }
+            else if (key.SequenceEqual(ConfigKeys.Certificates))
+            {
+                certificates = ReadStrings(ref reader);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Tls))
+            {
+                tls = ReadOptional(ref reader, ReadTlsPolicy);
+            }
             else
             {
                 reader.Skip();
@@ -301,12 +380,21 @@ public static class ConfigSerializer
         }
 
         reader.ExitContainer();
-        return new VirtualHostConfig { Host = host, Routes = routes, Certificate = certificate };
+        return new VirtualHostConfig { Host = host, Routes = routes, Certificate = certificate, Certificates = certificates, Tls = tls };
     }
 
-    private static void WriteRoute(ref MessagePackWriter writer, RouteConfig route)
+    private static void WriteRoute(ref MessagePackWriter writer, RouteConfig route, bool policies)
     {
-        writer.WriteMapHeader(4);
+        // 1.2 keys are written only when they differ from their defaults, so routes without
+        // policies cost what they did in 1.1.
+        var canaries = policies ? route.Canaries : [];
+        var upstream = policies ? route.Upstream : null;
+        var backendTls = policies ? route.BackendTls : null;
+        var sslRedirectOff = policies && !route.SslRedirect;
+        var forceSslRedirect = policies && route.ForceSslRedirect;
+        var accessLogOff = policies && !route.AccessLog;
+        writer.WriteMapHeader(4 + (canaries.IsDefaultOrEmpty ? 0 : 1) + (upstream is null ? 0 : 1) + (backendTls is null ? 0 : 1)
+            + (sslRedirectOff ? 1 : 0) + (forceSslRedirect ? 1 : 0) + (accessLogOff ? 1 : 0));
         writer.WriteStringUtf8(ConfigKeys.Path);
         WriteRequiredString(ref writer, route.Path);
         writer.WriteStringUtf8(ConfigKeys.Match);
@@ -315,6 +403,41 @@ public static class ConfigSerializer
         WriteRequiredString(ref writer, route.Backend);
         writer.WriteStringUtf8(ConfigKeys.Ingress);
         WriteRequiredString(ref writer, route.Ingress);
+        if (!canaries.IsDefaultOrEmpty)
+        {
+            writer.WriteStringUtf8(ConfigKeys.Canaries);
+            WriteArray(ref writer, canaries, WriteCanary);
+        }
+
+        if (upstream is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.Upstream);
+            WriteUpstream(ref writer, upstream);
+        }
+
+        if (sslRedirectOff)
+        {
+            writer.WriteStringUtf8(ConfigKeys.SslRedirect);
+            writer.WriteBoolean(false);
+        }
+
+        if (forceSslRedirect)
+        {
+            writer.WriteStringUtf8(ConfigKeys.ForceSslRedirect);
+            writer.WriteBoolean(true);
+        }
+
+        if (accessLogOff)
+        {
+            writer.WriteStringUtf8(ConfigKeys.AccessLog);
+            writer.WriteBoolean(false);
+        }
+
+        if (backendTls is not null)
+        {
+            writer.WriteStringUtf8(ConfigKeys.BackendTls);
+            WriteBackendTls(ref writer, backendTls);
+        }
     }
 
     private static RouteConfig ReadRoute(ref MessagePackReader reader)
@@ -323,6 +446,12 @@ public static class ConfigSerializer
         var match = PathMatch.Prefix;
         var backend = "";
         var ingress = "";
+        ImmutableArray<CanaryConfig> canaries = [];
+        UpstreamPolicyConfig? upstream = null;
+        var sslRedirect = true;
+        var forceSslRedirect = false;
+        var accessLog = true;
+        BackendTlsConfig? backendTls = null;
 
         var count = reader.ReadMapHeader();
         reader.EnterContainer();
@@ -359,6 +488,30 @@ public static class ConfigSerializer
             {
                 ingress = reader.ReadString();
             }
+            else if (key.SequenceEqual(ConfigKeys.Canaries))
+            {
+                canaries = ReadArray(ref reader, ReadCanary);
+            }
+            else if (key.SequenceEqual(ConfigKeys.Upstream))
+            {
+                upstream = ReadOptional(ref reader, ReadUpstream);
+            }
+            else if (key.SequenceEqual(ConfigKeys.SslRedirect))
+            {
+                sslRedirect = reader.ReadBoolean();
+            }
+            else if (key.SequenceEqual(ConfigKeys.ForceSslRedirect))
+            {
+                forceSslRedirect = reader.ReadBoolean();
+            }
+            else if (key.SequenceEqual(ConfigKeys.AccessLog))
+            {
+                accessLog = reader.ReadBoolean();
+            }
+            else if (key.SequenceEqual(ConfigKeys.BackendTls))
+            {
+                backendTls = ReadOptional(ref reader, ReadBackendTls);
+            }
             else
             {
                 reader.Skip();
@@ -366,7 +519,19 @@ public static class ConfigSerializer
         }
 
         reader.ExitContainer();
-        return new RouteConfig { Path = path, Match = match, Backend = backend, Ingress = ingress };
+        return new RouteConfig
+        {
+            Path = path,
+            Match = match,
+            Backend = backend,
+            Ingress = ingress,
+            Canaries = canaries,
+            Upstream = upstream,
+            SslRedirect = sslRedirect,
+            ForceSslRedirect = forceSslRedirect,
+            AccessLog = accessLog,
+            BackendTls = backendTls,
+        };
     }
 
     private static void WriteBackend(ref MessagePackWriter writer, BackendConfig backend)

@@ -99,6 +99,36 @@ public sealed class ConfigDifferTests
     }
 
     [Fact]
+    public void PolicyChangesInsideHostsAndRoutesAreNamed()
+    {
+        var before = GoldenConfig.Create();
+        var shop = before.Hosts[2];
+        var api = shop.Routes[2];
+        var after = before with
+        {
+            Hosts = before.Hosts.SetItem(2, shop with
+            {
+                Tls = shop.Tls! with { Protocols = ["TLSv1.3"] },
+                Routes = shop.Routes.SetItem(2, api with
+                {
+                    Canaries = api.Canaries.SetItem(1, api.Canaries[1] with { Weight = 50 }),
+                    AccessLog = false,
+                }),
+            }),
+        };
+
+        var diff = ConfigDiffer.Compare(before, after);
+
+        Assert.True(diff.HasRoutingChanges);
+        var host = Assert.Single(diff.HostsChanged);
+        Assert.Equal(["tls"], host.PoliciesChanged);
+        var route = Assert.Single(host.RoutesChanged);
+        Assert.Equal("/api", route.Path);
+        Assert.Null(route.Backend);
+        Assert.Equal(["canaries", "accessLog"], route.PoliciesChanged);
+    }
+
+    [Fact]
     public void OnlyPublisherAndHashChangesAreNotRoutingChanges()
     {
         var diff = ConfigDiffer.Compare(GoldenConfig.Create(), GoldenConfig.Create() with { PublishedBy = "x", ConfigHash = "y" });

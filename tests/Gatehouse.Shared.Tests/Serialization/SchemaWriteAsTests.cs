@@ -68,7 +68,7 @@ public sealed partial class SchemaWriteAsTests
     [Theory]
     [InlineData(2, 0)]
     [InlineData(0, 9)]
-    [InlineData(1, 2)]
+    [InlineData(1, 3)]
     [InlineData(1, 65535)]
     public void NewerMinorOrOtherMajorIsAnArgumentError(int major, int minor)
     {
@@ -111,7 +111,7 @@ public sealed partial class SchemaWriteAsTests
             var heading = SectionHeading().Match(line);
             if (heading.Success)
             {
-                section = heading.Groups[1].Value == "Top level" ? "config" : heading.Groups[1].Value.ToLowerInvariant();
+                section = heading.Groups[1].Value == "Top level" ? "config" : heading.Groups[1].Value.ToLowerInvariant().Replace(' ', '_');
                 continue;
             }
 
@@ -129,7 +129,7 @@ public sealed partial class SchemaWriteAsTests
     }
 
     // "### Top level (`GatehouseConfig`)" → config, "### Host (`VirtualHostConfig`)" → host, ...
-    [GeneratedRegex(@"^### (Top level|Host|Route|Backend|Endpoint|Certificate) \(`")]
+    [GeneratedRegex(@"^### (Top level|Host|Route|Backend|Endpoint|Certificate|Canary|Header value|Upstream|Affinity|Backend TLS|TLS|Client auth|Applied object) \(`")]
     private static partial Regex SectionHeading();
 
     // | `key` | ... | 1.0 |   (the last column is "Since", always MAJOR.MINOR)
