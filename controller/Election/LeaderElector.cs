@@ -174,7 +174,7 @@ public sealed class LeaderElector : BackgroundService
         }
 
         _isLeader = leader;
-        _logger.LogInformation(leader ? "Became the leader ({Identity}); writing Ingress status" : "No longer the leader ({Identity})", _options.Identity);
+        _logger.LogInformation(leader ? "Became the leader ({Identity})" : "No longer the leader ({Identity})", _options.Identity);
         LeadershipChanged?.Invoke(this, leader);
     }
 
