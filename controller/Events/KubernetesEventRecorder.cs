@@ -178,6 +178,15 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
         }
 
         _buckets[involved] = (tokens - 1, now);
+        if (_buckets.Count > _options.AggregationCacheSize)
+        {
+            // Objects whose budget has refilled are indistinguishable from ones never seen: forget them.
+            foreach (var key in _buckets.Where(b => b.Value.Tokens + ((now - b.Value.Updated) / _options.RefillInterval) >= _options.Burst).Select(b => b.Key).ToList())
+            {
+                _buckets.Remove(key);
+            }
+        }
+
         return true;
     }
 
