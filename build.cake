@@ -1,4 +1,4 @@
-// Gatehouse build script. Entry point: ./build.sh --target=<Build|Test|Publish|Run|Bench>
+// Gatehouse build script. Entry point: ./build.sh --target=<Build|Test|Publish|Run|Bench|Load>
 using System.Diagnostics;
 using System.Threading;
 using System.Runtime.InteropServices;
@@ -8,6 +8,13 @@ var target = Argument("target", "Build");
 var configuration = Argument("configuration", "Release");
 var testFilter = Argument("filter", "");
 var benchFilter = Argument("bench-filter", "*");
+
+// Load harness (bench/load/run.py): --load=true makes Bench run it after the code-path benchmarks;
+// --load-args passes options through (e.g. "--reps 5 --scenarios ka50,close"), --scale runs the
+// scale runs instead (e.g. --scale=1000,10000,30000,100000).
+var runLoad = Argument("load", false);
+var loadArgs = Argument("load-args", "");
+var loadScale = Argument("scale", "");
 
 var root = MakeAbsolute(Directory("."));
 var solution = root.CombineWithFilePath("Gatehouse.slnx");
@@ -78,7 +85,9 @@ Task("Test")
 });
 
 Task("Publish")
-    .Does(() =>
+    .Does(() => PublishExecutables());
+
+void PublishExecutables()
 {
     CleanDirectory(binDir);
     foreach (var project in new[]
@@ -99,7 +108,33 @@ Task("Publish")
     }
 
     Information($"Executables in {binDir}: gatehouse-controller, gatehouse-proxy, gatehouse-dump, gatehouse-echo");
-});
+}
+
+// Side by side with nginx and HAProxy (or the scale runs); needs the published executables.
+void RunLoadHarness()
+{
+    var arguments = new ProcessArgumentBuilder()
+        .Append(root.CombineWithFilePath("bench/load/run.py").FullPath)
+        .Append("--bin").AppendQuoted(binDir.FullPath);
+    if (loadScale != "")
+    {
+        arguments.Append("--scale").AppendQuoted(loadScale);
+    }
+
+    var exitCode = StartProcess("python3", new ProcessSettings
+    {
+        Arguments = arguments.Append(loadArgs),
+        WorkingDirectory = root,
+    });
+    if (exitCode != 0)
+    {
+        throw new CakeException($"bench/load/run.py exited with code {exitCode}");
+    }
+}
+
+Task("Load")
+    .IsDependentOn("Publish")
+    .Does(() => RunLoadHarness());
 
 Task("Run")
     .IsDependentOn("Publish")
@@ -170,7 +205,8 @@ Task("Run")
 Task("Bench")
     .Does(() =>
 {
-    // Code-path benchmarks (BenchmarkDotNet). The side-by-side load harness is bench/load/run.py.
+    // Code-path benchmarks (BenchmarkDotNet); with --load=true the side-by-side load harness
+    // (bench/load/run.py, also --target=Load) runs after them.
     // --bench-job defaults to "short" (3 warm-ups, 3 iterations, 1 launch) so the whole suite fits in
     // about ten minutes on a small shared machine; --bench-job=default gives BenchmarkDotNet's own
     // statistically driven job, any other value (dry, medium, long) is passed through.
@@ -192,6 +228,12 @@ Task("Bench")
     }
 
     DotNetRun(project, arguments, settings);
+
+    if (runLoad)
+    {
+        PublishExecutables();
+        RunLoadHarness();
+    }
 });
 
 RunTarget(target);

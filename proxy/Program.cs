@@ -15,6 +15,7 @@ if (options is null)
     return 2;
 }
 
+InlineSocketCompletions.EnableUnlessConfigured();
 await using var server = new ProxyServer(options);
 await server.StartAsync();
 

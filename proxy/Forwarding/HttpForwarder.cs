@@ -40,8 +40,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         var isUpgrade = upgradeFeature is { IsUpgradableRequest: true } && client.RequestVersion == HttpVersion.Version11;
 
         // One source for both the client's abort and the upstream (activity) timeout.
-        using var activity = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-        activity.CancelAfter(_options.UpstreamTimeout);
+        var activity = ActivityCancellation.Rent(requestAborted, _options.UpstreamTimeout);
 
         var request = CreateRequestMessage(context, destinationPrefix, client, isUpgrade, activity, out var content);
         client.Acquire();
@@ -78,6 +77,9 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         {
             client.Release();
             request.Dispose();
+
+            // A streamed request body may still hold the source (HTTP/2 answered early): not reused then.
+            activity.Return(reusable: content is null);
         }
     }
 

@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Gatehouse.Proxy.Hosting;
 
@@ -23,6 +24,10 @@ namespace Gatehouse.Proxy.Hosting;
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
 {
+    // ASP.NET Core starts an Activity and a log scope for every request whenever this category is
+    // enabled at any level, even Critical; the proxy logs its own failures, so the category is off.
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     private readonly ProxyOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly bool _ownsLoggerFactory;
@@ -48,8 +53,10 @@ public sealed class ProxyServer : IAsyncDisposable
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
-        }).SetMinimumLevel(LogLevel.Information)
+        }).AddConsole(static o => o.QueueFullMode = ConsoleLoggerQueueFullMode.DropWrite) // never block a request on stdout (inline completions)
+          .SetMinimumLevel(LogLevel.Information)
           .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+          .AddFilter(HostingDiagnosticsCategory, LogLevel.None)
           .AddFilter("System.Net.Http", LogLevel.Warning));
         _blobSource = blobSource;
         _decode = decode;
@@ -186,6 +193,13 @@ public sealed class ProxyServer : IAsyncDisposable
         // Signals are handled once by the process (Program), not by each host.
         builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = _options.ShutdownTimeout);
+        if (isTraffic)
+        {
+            // Kestrel's pipes resume on the completing thread instead of the thread pool; with
+            // InlineSocketCompletions that is the epoll thread. See InlineSocketCompletions for why it is safe.
+            builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
