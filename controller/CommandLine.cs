@@ -32,6 +32,19 @@ public static class CommandLine
           --watch-namespace NS      read namespaced objects from NS only (default: all namespaces;
                                     needs --kubeconfig or --in-cluster)
 
+          --ingress-storage-kubeconfig PATH
+                                    read Ingress, IngressClass and Secret from this kubeconfig's cluster;
+                                    Service and EndpointSlice still come from the main source
+                                    (needs --kubeconfig or --in-cluster)
+
+        Status, leader election (API sources only):
+          --publish-service NS/NAME copy this Service's load balancer addresses into Ingress status
+          --publish-status-address A,B
+                                    write these IPs or host names into Ingress status instead
+          --election-id NAME        name of the leader election Lease (default: gatehouse-leader)
+          --pod-namespace NS        namespace of the Lease (default: $POD_NAMESPACE, else the service
+                                    account's namespace, else default)
+
           --channel PATH            memory-mapped config file shared with the proxy
                                     (default /var/run/gatehouse/config.bin)
           --ingress-class NAME      legacy kubernetes.io/ingress.class value to serve (default: gatehouse)
@@ -62,6 +75,7 @@ public static class CommandLine
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
         "--checksum-api-group", "--otlp-endpoint", "--max-canaries-per-path",
+        "--ingress-storage-kubeconfig", "--publish-service", "--publish-status-address", "--election-id", "--pod-namespace",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -152,6 +166,36 @@ public static class CommandLine
             return Fail("--watch-namespace needs --kubeconfig or --in-cluster (a manifests folder has no namespaces to watch)");
         }
 
+        values.TryGetValue("--ingress-storage-kubeconfig", out var storageKubeconfig);
+        values.TryGetValue("--publish-service", out var publishService);
+        values.TryGetValue("--publish-status-address", out var publishAddressText);
+        values.TryGetValue("--election-id", out var electionId);
+        values.TryGetValue("--pod-namespace", out var podNamespace);
+        if (manifests is not null && (storageKubeconfig ?? publishService ?? publishAddressText ?? electionId ?? podNamespace) is not null)
+        {
+            return Fail("--ingress-storage-kubeconfig, --publish-service, --publish-status-address, --election-id and --pod-namespace need --kubeconfig or --in-cluster");
+        }
+
+        if (publishService is not null && publishAddressText is not null)
+        {
+            return Fail("--publish-service and --publish-status-address are alternatives; give at most one");
+        }
+
+        if (publishService is not null && (publishService.Split('/') is not [{ Length: > 0 }, { Length: > 0 }]))
+        {
+            return Fail($"--publish-service '{publishService}' is not NAMESPACE/NAME");
+        }
+
+        string[]? publishAddresses = null;
+        if (publishAddressText is not null)
+        {
+            publishAddresses = publishAddressText.Split(',', StringSplitOptions.TrimEntries);
+            if (publishAddresses.Any(a => a.Length == 0 || a.Any(char.IsWhiteSpace)))
+            {
+                return Fail($"--publish-status-address '{publishAddressText}' is not a comma-separated list of IPs or host names");
+            }
+        }
+
         // Default: the pod layout's path, an emptyDir (medium: Memory) shared with the proxy.
         var channel = values.TryGetValue("--channel", out var given) ? given : Gatehouse.Channel.ConfigChannelWriter.DefaultPath;
 
@@ -163,6 +207,11 @@ public static class CommandLine
             InCluster = inCluster,
             WatchNamespace = watchNamespace,
             ChannelPath = channel,
+            IngressStorageKubeconfig = storageKubeconfig,
+            PublishService = publishService,
+            PublishStatusAddresses = publishAddresses,
+            ElectionId = electionId ?? ControllerOptions.DefaultElectionId,
+            PodNamespace = podNamespace,
         };
 
         if (values.TryGetValue("--ingress-class", out var ingressClass))

@@ -9,6 +9,7 @@ public sealed record ControllerOptions
     public const string DefaultControllerName = "gatehouse.io/ingress-controller";
     public const int DefaultAdminPort = 10254;
     public const string DefaultAdminAddress = "127.0.0.1";
+    public const string DefaultElectionId = "gatehouse-leader";
     public static readonly TimeSpan DefaultDebounce = TimeSpan.FromMilliseconds(200);
     public const string DefaultAnnotationsPrefix = "nginx.ingress.kubernetes.io";
     public const int DefaultMaxCanariesPerPath = 20;
@@ -27,6 +28,24 @@ public sealed record ControllerOptions
 
     /// <summary>--watch-namespace: the one namespace to read namespaced objects from; null for all namespaces.</summary>
     public string? WatchNamespace { get; init; }
+
+    /// <summary>--ingress-storage-kubeconfig: the cluster Ingress, IngressClass and Secret are read from; null for the main one.</summary>
+    public string? IngressStorageKubeconfig { get; init; }
+
+    /// <summary>--publish-service: "namespace/name" of the Service whose load balancer addresses go into Ingress status.</summary>
+    public string? PublishService { get; init; }
+
+    /// <summary>--publish-status-address: fixed addresses (IPs or host names) for Ingress status.</summary>
+    public IReadOnlyList<string>? PublishStatusAddresses { get; init; }
+
+    /// <summary>True when the leader writes Ingress status (one of the publish flags was given).</summary>
+    public bool WritesIngressStatus => PublishService is not null || PublishStatusAddresses is not null;
+
+    /// <summary>--election-id: name of the leader election Lease.</summary>
+    public string ElectionId { get; init; } = DefaultElectionId;
+
+    /// <summary>--pod-namespace: namespace of the Lease; null to take $POD_NAMESPACE or the service account's.</summary>
+    public string? PodNamespace { get; init; }
 
     /// <summary>True when objects come from the API server (--kubeconfig or --in-cluster) rather than a folder.</summary>
     public bool UsesKubernetesApi => Kubeconfig is not null || InCluster;

@@ -1,9 +1,12 @@
 using System.Net;
 using Gatehouse.Controller;
 using Gatehouse.Controller.Admin;
+using Gatehouse.Controller.Election;
+using Gatehouse.Controller.Events;
 using Gatehouse.Controller.Kubernetes.Client;
 using Gatehouse.Controller.Publishing;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Status;
 using Gatehouse.Controller.Telemetry;
 using Gatehouse.Telemetry;
 using Microsoft.Extensions.Logging.Console;
@@ -35,18 +38,25 @@ if (options.ManifestsDirectory is not null && !Directory.Exists(options.Manifest
 
 // Read the kubeconfig (or service account) up front too: a typo there is a usage error, not a retry loop.
 KubernetesClientConfiguration? kubernetes = null;
+KubernetesClientConfiguration? storage = null;
 if (options.UsesKubernetesApi)
 {
+    var reading = options.InCluster ? "--in-cluster" : $"--kubeconfig '{options.Kubeconfig}'";
     try
     {
         kubernetes = options.InCluster
             ? KubernetesClientConfiguration.InCluster()
             : KubernetesClientConfiguration.FromKubeconfig(options.Kubeconfig!, options.KubeContext);
+        if (options.IngressStorageKubeconfig is { } storagePath)
+        {
+            reading = $"--ingress-storage-kubeconfig '{storagePath}'";
+            storage = KubernetesClientConfiguration.FromKubeconfig(storagePath);
+        }
     }
     catch (Exception ex) when (ex is IOException or InvalidDataException or InvalidOperationException or FormatException
         or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
     {
-        Console.Error.WriteLine($"gatehouse-controller: {(options.InCluster ? "--in-cluster" : $"--kubeconfig '{options.Kubeconfig}'")}: {ex.Message}");
+        Console.Error.WriteLine($"gatehouse-controller: {reading}: {ex.Message}");
         return CommandLine.UsageExitCode;
     }
 }
@@ -84,21 +94,63 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(optio
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
 builder.Services.AddSingleton(options);
-if (kubernetes is not null)
+using var runtimeApi = kubernetes is null ? null : new KubernetesApiClient(kubernetes);
+using var storageApi = storage is null ? null : new KubernetesApiClient(storage);
+if (kubernetes is not null && runtimeApi is not null)
 {
-    builder.Services.AddSingleton<IKubernetesApi>(_ => new KubernetesApiClient(kubernetes));
-    builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
-        sp.GetRequiredService<IKubernetesApi>(), kubernetes.Server.Authority, options.WatchNamespace, new InformerOptions(),
-        sp.GetRequiredService<ILoggerFactory>(),
-        options.UseIngressChecksum || options.UseSecretChecksum
-            ? new CheckSumWatch(options.ChecksumApiGroup, options.UseIngressChecksum, options.UseSecretChecksum)
-            : null));
+    // Ingress, IngressClass and Secret live in the storage cluster when one is given; Events and
+    // status go to where the Ingress is. The Lease and the published Service belong to the pods' cluster.
+    IKubernetesApi ingressApi = storageApi ?? runtimeApi;
+    var identity = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } podName ? podName : Environment.MachineName;
+    var podNamespace = options.PodNamespace
+        ?? (Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } fromEnvironment ? fromEnvironment : null)
+        ?? kubernetes.Namespace
+        ?? "default";
+
+    var checkSums = options.UseIngressChecksum || options.UseSecretChecksum
+        ? new CheckSumWatch(options.ChecksumApiGroup, options.UseIngressChecksum, options.UseSecretChecksum)
+        : null;
+    builder.Services.AddSingleton<IKubernetesApi>(runtimeApi);
+    if (storage is not null && storageApi is not null)
+    {
+        builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
+            storageApi, storage.Server.Authority, options.WatchNamespace, new InformerOptions(), sp.GetRequiredService<ILoggerFactory>(), ResourceKinds.Storage, checkSums));
+        builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
+            runtimeApi, kubernetes.Server.Authority, options.WatchNamespace, new InformerOptions(), sp.GetRequiredService<ILoggerFactory>(), ResourceKinds.Runtime));
+    }
+    else
+    {
+        builder.Services.AddSingleton<IResourceSource>(sp => new KubernetesResourceSource(
+            runtimeApi, kubernetes.Server.Authority, options.WatchNamespace, new InformerOptions(), sp.GetRequiredService<ILoggerFactory>(), ResourceKinds.All, checkSums));
+    }
+
+    builder.Services.AddSingleton<IEventRecorder>(sp => new KubernetesEventRecorder(
+        ingressApi, new EventRecorderOptions { Instance = identity }, sp.GetRequiredService<ILogger<KubernetesEventRecorder>>()));
+    builder.Services.AddSingleton(sp => new LeaderElector(
+        runtimeApi, new LeaderElectionOptions { LeaseName = options.ElectionId, Namespace = podNamespace, Identity = identity },
+        sp.GetRequiredService<ILogger<LeaderElector>>()));
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderElector>());
+    if (options.WritesIngressStatus)
+    {
+        builder.Services.AddSingleton(sp =>
+        {
+            var addresses = options.PublishService?.Split('/') is [var serviceNamespace, var serviceName]
+                ? PublishAddresses.FromService(runtimeApi, serviceNamespace, serviceName, new InformerOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<PublishAddresses>())
+                : PublishAddresses.Fixed(options.PublishStatusAddresses!);
+            var writer = new IngressStatusWriter(ingressApi, sp.GetRequiredService<LeaderElector>(), addresses, sp.GetRequiredService<ILogger<IngressStatusWriter>>());
+            writer.Start();
+            return writer;
+        });
+    }
 }
 else
 {
     builder.Services.AddSingleton<IResourceSource>(sp => new ManifestFolderSource(
         options.ManifestsDirectory!, options.Debounce, sp.GetRequiredService<ILogger<ManifestFolderSource>>()));
+    builder.Services.AddSingleton<IEventRecorder>(NullEventRecorder.Instance);
 }
+
+builder.Services.AddSingleton<IngressEventReporter>();
 builder.Services.AddSingleton<IConfigSink>(sink);
 builder.Services.AddSingleton<ConfigPublisher>();
 builder.Services.AddSingleton<ControllerState>();

@@ -1,4 +1,5 @@
 using Gatehouse.Controller.Publishing;
+using Gatehouse.Controller.Sources;
 using Gatehouse.Telemetry;
 
 namespace Gatehouse.Controller.Admin;
@@ -17,8 +18,10 @@ public static class AdminEndpoints
         // Liveness: the process is up and serving HTTP; nothing more, so a bad manifest never gets us killed.
         endpoints.MapGet("/healthz", () => Results.Text("ok"));
 
-        endpoints.MapGet("/readyz", (ControllerState state) =>
-            state.Current.NotReadyReason is { } reason
+        // Not ready also while a synced source has lost its upstream (the API server): the last
+        // config keeps serving, but operators need to see that it no longer follows the cluster.
+        endpoints.MapGet("/readyz", (ControllerState state, IEnumerable<IResourceSource> sources) =>
+            NotReadyReason(state, sources) is { } reason
                 ? Results.Text(reason, statusCode: StatusCodes.Status503ServiceUnavailable)
                 : Results.Text("ok"));
 
@@ -44,5 +47,16 @@ public static class AdminEndpoints
         }
 
         return endpoints;
+    }
+
+    private static string? NotReadyReason(ControllerState state, IEnumerable<IResourceSource> sources)
+    {
+        if (state.Current.NotReadyReason is { } reason)
+        {
+            return reason;
+        }
+
+        var problem = sources.OfType<ISourceHealth>().Select(s => s.Problem).FirstOrDefault(p => p is not null);
+        return problem is null ? null : $"source unhealthy: {problem}";
     }
 }

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Gatehouse.Controller.Events;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Status;
 using Gatehouse.Controller.Telemetry;
 using Gatehouse.Controller.Translation;
 
@@ -22,6 +24,8 @@ public sealed class ControllerLoop : BackgroundService
     private readonly TimeProvider _time;
     private readonly ControllerMetrics? _metrics;
     private readonly SnapshotGates? _gates;
+    private readonly IngressEventReporter? _events;
+    private readonly IngressStatusWriter? _status;
 
     // Capacity 1 + DropWrite: any number of notifications while busy collapse into one more pass.
     private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
@@ -37,7 +41,9 @@ public sealed class ControllerLoop : BackgroundService
         ILogger<ControllerLoop> logger,
         TimeProvider? time = null,
         ControllerMetrics? metrics = null,
-        SnapshotGates? gates = null)
+        SnapshotGates? gates = null,
+        IngressEventReporter? events = null,
+        IngressStatusWriter? status = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
         _sources = [.. sources];
@@ -48,6 +54,8 @@ public sealed class ControllerLoop : BackgroundService
         _time = time ?? TimeProvider.System;
         _metrics = metrics;
         _gates = gates;
+        _events = events;
+        _status = status;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -132,7 +140,7 @@ public sealed class ControllerLoop : BackgroundService
 
             result = IngressTranslator.Translate(gated, _options);
             result = _gates is null ? result : result with { Config = _gates.Complete(result.Config) };
-            ReportRejections(result.Rejections);
+            ReportRejections(result.Rejections, snapshot);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);
         }
         catch (Exception ex)
@@ -153,6 +161,13 @@ public sealed class ControllerLoop : BackgroundService
             _metrics?.RefusedEmpty();
             _state.Update(s => s with { Synced = true, PendingSources = [], PublishAttempted = true, LastError = null, Generation = kept, Rejections = result.Rejections });
             return true;
+        }
+
+        if (_events is not null || _status is not null)
+        {
+            var served = ServedIngresses.Of(snapshot, _options);
+            _events?.Served(snapshot, served);
+            _status?.Observe(snapshot, served);
         }
 
         var config = result.Config;
@@ -187,8 +202,8 @@ public sealed class ControllerLoop : BackgroundService
         return true;
     }
 
-    /// <summary>Logs each rejection once while it persists; one that disappears and comes back is logged again.</summary>
-    private void ReportRejections(IReadOnlyList<Diagnostic> rejections)
+    /// <summary>Logs (and records as an Event) each rejection once while it persists; one that disappears and comes back is reported again.</summary>
+    private void ReportRejections(IReadOnlyList<Diagnostic> rejections, ResourceSnapshot snapshot)
     {
         var current = new HashSet<Diagnostic>(rejections);
         foreach (var rejection in rejections)
@@ -196,6 +211,7 @@ public sealed class ControllerLoop : BackgroundService
             if (!_reported.Contains(rejection))
             {
                 _logger.LogWarning("Rejected: {Rejection}", rejection.ToString());
+                _events?.Rejected(rejection, snapshot);
             }
         }
 

@@ -8,20 +8,21 @@ namespace Gatehouse.Controller.Sources;
 /// <see cref="ResourceSnapshot"/>s, one informer per kind. Nothing is published before every informer
 /// has listed once: a snapshot with Ingresses but no Services yet would translate into broken routes.
 /// </summary>
-public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable, IDisposable
+public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, IAsyncDisposable, IDisposable
 {
     /// <summary>Only TLS secrets matter to the proxy; selecting them server-side keeps unrelated secrets out of memory.</summary>
     public const string TlsSecretFieldSelector = "type=kubernetes.io/tls";
 
-    private readonly Informer<Ingress> _ingresses;
-    private readonly Informer<IngressClass> _ingressClasses;
-    private readonly Informer<Service> _services;
-    private readonly Informer<EndpointSlice> _endpointSlices;
-    private readonly Informer<Secret> _secrets;
+    private readonly Informer<Ingress>? _ingresses;
+    private readonly Informer<IngressClass>? _ingressClasses;
+    private readonly Informer<Service>? _services;
+    private readonly Informer<EndpointSlice>? _endpointSlices;
+    private readonly Informer<Secret>? _secrets;
 
     // Watched only when their check is on: without the CRD installed a list would fail forever and never sync.
     private readonly Informer<IngressCheckSum>? _ingressCheckSums;
     private readonly Informer<SecretCheckSum>? _secretCheckSums;
+    private readonly IReadOnlyList<(string Path, Func<bool> HasSynced, Func<string?> Failure, Func<CancellationToken, Task> Run)> _informers;
     private readonly ILogger _logger;
     private readonly Lock _snapshotLock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -32,12 +33,14 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     private bool _disposed;
 
     /// <param name="watchNamespace">Namespace to watch, or null for all namespaces.</param>
+    /// <param name="kinds">Kinds to watch; the others stay empty in every snapshot.</param>
     public KubernetesResourceSource(
         IKubernetesApi api,
         string serverName,
         string? watchNamespace,
         InformerOptions informerOptions,
         ILoggerFactory loggerFactory,
+        ResourceKinds kinds = ResourceKinds.All,
         CheckSumWatch? checkSums = null)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -49,39 +52,53 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
             throw new ArgumentException("An empty namespace is not a namespace; pass null for all namespaces.", nameof(watchNamespace));
         }
 
+        if (kinds == ResourceKinds.None)
+        {
+            throw new ArgumentException("A source must watch at least one kind.", nameof(kinds));
+        }
+
         WatchNamespace = watchNamespace;
-        Name = watchNamespace is null ? $"kubernetes:{serverName}" : $"kubernetes:{serverName} namespace {watchNamespace}";
+        Kinds = kinds;
+        var name = watchNamespace is null ? $"kubernetes:{serverName}" : $"kubernetes:{serverName} namespace {watchNamespace}";
+        Name = kinds == ResourceKinds.All ? name : $"{name} ({kinds})";
         _logger = loggerFactory.CreateLogger<KubernetesResourceSource>();
         var informerLogger = loggerFactory.CreateLogger("Gatehouse.Controller.Kubernetes.Client.Informer");
 
-        _ingresses = new(api, CollectionPath("/apis/networking.k8s.io/v1", "ingresses", watchNamespace), null, informerOptions, informerLogger);
-        _ingressClasses = new(api, CollectionPath("/apis/networking.k8s.io/v1", "ingressclasses", null), null, informerOptions, informerLogger);
-        _services = new(api, CollectionPath("/api/v1", "services", watchNamespace), null, informerOptions, informerLogger);
-        _endpointSlices = new(api, CollectionPath("/apis/discovery.k8s.io/v1", "endpointslices", watchNamespace), null, informerOptions, informerLogger);
-        _secrets = new(api, CollectionPath("/api/v1", "secrets", watchNamespace), new ListRequest { FieldSelector = TlsSecretFieldSelector }, informerOptions, informerLogger);
+        var informers = new List<(string, Func<bool>, Func<string?>, Func<CancellationToken, Task>)>();
+        Informer<T>? Create<T>(ResourceKinds kind, string path, ListRequest? selectors)
+            where T : KubernetesObject
+        {
+            if (!kinds.HasFlag(kind))
+            {
+                return null;
+            }
 
+            var informer = new Informer<T>(api, path, selectors, informerOptions, informerLogger);
+            informer.Changed += OnInformerChanged;
+            informers.Add((informer.Path, () => informer.HasSynced, () => informer.Failure, informer.RunAsync));
+            return informer;
+        }
+
+        _ingresses = Create<Ingress>(ResourceKinds.Ingresses, CollectionPath("/apis/networking.k8s.io/v1", "ingresses", watchNamespace), null);
+        _ingressClasses = Create<IngressClass>(ResourceKinds.IngressClasses, CollectionPath("/apis/networking.k8s.io/v1", "ingressclasses", null), null);
+        _services = Create<Service>(ResourceKinds.Services, CollectionPath("/api/v1", "services", watchNamespace), null);
+        _endpointSlices = Create<EndpointSlice>(ResourceKinds.EndpointSlices, CollectionPath("/apis/discovery.k8s.io/v1", "endpointslices", watchNamespace), null);
+        _secrets = Create<Secret>(ResourceKinds.Secrets, CollectionPath("/api/v1", "secrets", watchNamespace), new ListRequest { FieldSelector = TlsSecretFieldSelector });
+
+        // Checksum resources describe the Ingresses and Secrets, so they are read wherever those are.
         if (checkSums is { } watch)
         {
             var prefix = $"/apis/{watch.Group}/{CheckSumResource.Version}";
-            if (watch.Ingresses)
-            {
-                _ingressCheckSums = new(api, CollectionPath(prefix, IngressCheckSum.Plural, watchNamespace), null, informerOptions, informerLogger);
-                _ingressCheckSums.Changed += OnInformerChanged;
-            }
-
-            if (watch.Secrets)
-            {
-                _secretCheckSums = new(api, CollectionPath(prefix, SecretCheckSum.Plural, watchNamespace), null, informerOptions, informerLogger);
-                _secretCheckSums.Changed += OnInformerChanged;
-            }
+            _ingressCheckSums = watch.Ingresses ? Create<IngressCheckSum>(ResourceKinds.Ingresses, CollectionPath(prefix, IngressCheckSum.Plural, watchNamespace), null) : null;
+            _secretCheckSums = watch.Secrets ? Create<SecretCheckSum>(ResourceKinds.Secrets, CollectionPath(prefix, SecretCheckSum.Plural, watchNamespace), null) : null;
         }
-
-        _ingresses.Changed += OnInformerChanged;
-        _ingressClasses.Changed += OnInformerChanged;
-        _services.Changed += OnInformerChanged;
-        _endpointSlices.Changed += OnInformerChanged;
-        _secrets.Changed += OnInformerChanged;
+        _informers = informers;
     }
+
+    public ResourceKinds Kinds { get; }
+
+    /// <summary>The first informer failure (list or watch), naming this source; null while every informer is healthy.</summary>
+    public string? Problem => _informers.Select(i => i.Failure()).FirstOrDefault(f => f is not null) is { } failure ? $"{Name}: {failure}" : null;
 
     public string Name { get; }
 
@@ -101,12 +118,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
     public event EventHandler<ResourceSnapshot>? Changed;
 
     /// <summary>The collection paths watched, for logs and tests.</summary>
-    public IReadOnlyList<string> Paths =>
-    [
-        _ingresses.Path, _ingressClasses.Path, _services.Path, _endpointSlices.Path, _secrets.Path,
-        .. _ingressCheckSums is null ? Array.Empty<string>() : [_ingressCheckSums.Path],
-        .. _secretCheckSums is null ? Array.Empty<string>() : [_secretCheckSums.Path],
-    ];
+    public IReadOnlyList<string> Paths => [.. _informers.Select(i => i.Path)];
 
     /// <summary>Collection path of a resource, e.g. "/api/v1/namespaces/web/services" or "/api/v1/services" for all namespaces.</summary>
     public static string CollectionPath(string groupVersionPrefix, string plural, string? @namespace)
@@ -122,16 +134,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
         // The informers live until disposal, not until the start token fires; it only bounds the wait for sync.
         var stopping = _stopping.Token;
-        _running =
-        [
-            Task.Run(() => _ingresses.RunAsync(stopping), CancellationToken.None),
-            Task.Run(() => _ingressClasses.RunAsync(stopping), CancellationToken.None),
-            Task.Run(() => _services.RunAsync(stopping), CancellationToken.None),
-            Task.Run(() => _endpointSlices.RunAsync(stopping), CancellationToken.None),
-            Task.Run(() => _secrets.RunAsync(stopping), CancellationToken.None),
-            .. _ingressCheckSums is { } ingressCheckSums ? [Task.Run(() => ingressCheckSums.RunAsync(stopping), CancellationToken.None)] : Array.Empty<Task>(),
-            .. _secretCheckSums is { } secretCheckSums ? [Task.Run(() => secretCheckSums.RunAsync(stopping), CancellationToken.None)] : Array.Empty<Task>(),
-        ];
+        _running = [.. _informers.Select(i => Task.Run(() => i.Run(stopping), CancellationToken.None))];
 
         // Not the informers' own sync: the snapshot built from them must be in place before StartAsync returns,
         // or the controller's first pass would translate an empty view.
@@ -166,8 +169,7 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
 
     private void OnInformerChanged(object? sender, EventArgs e)
     {
-        if (!(_ingresses.HasSynced && _ingressClasses.HasSynced && _services.HasSynced && _endpointSlices.HasSynced && _secrets.HasSynced
-            && (_ingressCheckSums?.HasSynced ?? true) && (_secretCheckSums?.HasSynced ?? true)))
+        if (!_informers.All(i => i.HasSynced()))
         {
             // Until every kind is listed a snapshot would be partial; the last informer to sync builds the first one.
             return;
@@ -178,11 +180,11 @@ public sealed class KubernetesResourceSource : IResourceSource, IAsyncDisposable
         {
             snapshot = new ResourceSnapshot
             {
-                Ingresses = _ingresses.Items,
-                IngressClasses = _ingressClasses.Items,
-                Services = _services.Items,
-                EndpointSlices = _endpointSlices.Items,
-                Secrets = _secrets.Items,
+                Ingresses = _ingresses?.Items ?? ResourceSnapshot.Empty.Ingresses,
+                IngressClasses = _ingressClasses?.Items ?? ResourceSnapshot.Empty.IngressClasses,
+                Services = _services?.Items ?? ResourceSnapshot.Empty.Services,
+                EndpointSlices = _endpointSlices?.Items ?? ResourceSnapshot.Empty.EndpointSlices,
+                Secrets = _secrets?.Items ?? ResourceSnapshot.Empty.Secrets,
                 IngressCheckSums = _ingressCheckSums?.Items ?? ResourceSnapshot.Empty.IngressCheckSums,
                 SecretCheckSums = _secretCheckSums?.Items ?? ResourceSnapshot.Empty.SecretCheckSums,
                 Version = ++_version,

@@ -33,7 +33,7 @@ public sealed class CheckSumSourceTests : IAsyncLifetime
     {
         _server.Store.Upsert(TengineIngressCheckSums, CheckSum("first", "aaaa"));
         await using var source = new KubernetesResourceSource(_client, "fake", null, new InformerOptions(), NullLoggerFactory.Instance,
-            new CheckSumWatch(CheckSumResource.TengineGroup, Ingresses: true, Secrets: false));
+            checkSums: new CheckSumWatch(CheckSumResource.TengineGroup, Ingresses: true, Secrets: false));
         var updated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         source.Changed += (_, snapshot) =>
         {

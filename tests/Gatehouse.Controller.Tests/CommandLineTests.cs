@@ -127,4 +127,38 @@ public sealed class CommandLineTests
             Assert.Contains(flag, CommandLine.Usage, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void StatusElectionAndStorageFlagsAreParsed()
+    {
+        var result = CommandLine.Parse(
+        [
+            "--in-cluster", "--publish-service", "gatehouse/gatehouse", "--election-id=edge-leader", "--pod-namespace", "edge",
+            "--ingress-storage-kubeconfig", "/etc/storage/kubeconfig",
+        ]);
+
+        var options = Assert.IsType<ControllerOptions>(result.Options);
+        Assert.Equal(("gatehouse/gatehouse", "edge-leader", "edge", "/etc/storage/kubeconfig", true),
+            (options.PublishService, options.ElectionId, options.PodNamespace, options.IngressStorageKubeconfig, options.WritesIngressStatus));
+
+        var addresses = CommandLine.Parse(["--in-cluster", "--publish-status-address", "192.0.2.1, lb.example.com"]).Options!;
+        Assert.Equal(["192.0.2.1", "lb.example.com"], addresses.PublishStatusAddresses!);
+        Assert.Equal((ControllerOptions.DefaultElectionId, (string?)null), (addresses.ElectionId, addresses.PodNamespace));
+        Assert.False(CommandLine.Parse(["--in-cluster"]).Options!.WritesIngressStatus);
+    }
+
+    [Theory]
+    [InlineData("need --kubeconfig or --in-cluster", "--manifests", "/m", "--publish-status-address", "192.0.2.1")]
+    [InlineData("need --kubeconfig or --in-cluster", "--manifests", "/m", "--ingress-storage-kubeconfig", "/k")]
+    [InlineData("alternatives", "--in-cluster", "--publish-service", "a/b", "--publish-status-address", "192.0.2.1")]
+    [InlineData("is not NAMESPACE/NAME", "--in-cluster", "--publish-service", "gatehouse")]
+    [InlineData("is not NAMESPACE/NAME", "--in-cluster", "--publish-service", "a/b/c")]
+    [InlineData("comma-separated list", "--in-cluster", "--publish-status-address", "192.0.2.1,,b")]
+    public void StatusAndStorageFlagMistakesAreUsageErrors(string expected, params string[] args)
+    {
+        var result = CommandLine.Parse(args);
+
+        Assert.Null(result.Options);
+        Assert.Contains(expected, result.Error, StringComparison.Ordinal);
+    }
 }

@@ -77,7 +77,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         using var stop = new CancellationTokenSource(Timeout);
         var seen = new List<(string Type, string? Name)>();
 
-        await using var events = client.WatchAsync<Ingress>(Ingresses, start.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, true, 60, stop.Token)
+        await using var events = client.WatchAsync<Ingress>(Ingresses, start.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, true, 60, null, stop.Token)
             .GetAsyncEnumerator(stop.Token);
 
         // The first event arrives while the stream stays open: nothing waits for the response to end.
@@ -106,7 +106,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         using var client = new KubernetesApiClient(new KubernetesClientConfiguration { Server = _server.BaseAddress });
 
         var events = new List<WatchEvent<Ingress>>();
-        await foreach (var watchEvent in client.WatchAsync<Ingress>(Ingresses, (old - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, true, 60, CancellationToken.None))
+        await foreach (var watchEvent in client.WatchAsync<Ingress>(Ingresses, (old - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, true, 60, null, CancellationToken.None))
         {
             events.Add(watchEvent);
         }
@@ -118,7 +118,7 @@ public sealed class KubernetesApiClientTests : IAsyncLifetime
         _server.GoneAsHttpStatus = true;
         var refused = await Assert.ThrowsAsync<KubernetesApiException>(async () =>
         {
-            await foreach (var unused in client.WatchAsync<Ingress>(Ingresses, "1", null, null, true, 60, CancellationToken.None))
+            await foreach (var unused in client.WatchAsync<Ingress>(Ingresses, "1", null, null, true, 60, null, CancellationToken.None))
             {
             }
         });

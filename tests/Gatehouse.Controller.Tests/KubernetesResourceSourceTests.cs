@@ -206,9 +206,45 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => source.StartAsync(CancellationToken.None));
     }
 
-    private KubernetesResourceSource CreateSource(string? watchNamespace = null)
+    [Fact]
+    public async Task AFailingListIsTheSourcesProblemUntilItSucceeds()
     {
-        var source = new KubernetesResourceSource(_client, "fake", watchNamespace, FastInformers, NullLoggerFactory.Instance);
+        _server.Apply(KubeObjects.Service("web", "svc"));
+        _server.RefusedLists[Services] = true;
+        var source = CreateSource();
+        var starting = source.StartAsync(CancellationToken.None);
+
+        await _server.WaitUntilAsync(() => _server.ListRequests(Services) >= 2);
+        var problem = source.Problem;
+        Assert.NotNull(problem);
+        Assert.StartsWith("kubernetes:fake: list /api/v1/services failed:", problem, StringComparison.Ordinal);
+
+        _server.RefusedLists.TryRemove(Services, out _);
+        await starting.WaitAsync(Timeout);
+        Assert.Null(source.Problem);
+    }
+
+    [Fact]
+    public async Task ASourceOfSomeKindsAsksOnlyForThoseAndLeavesTheOthersEmpty()
+    {
+        _server.Apply(KubeObjects.Ingress("web", "ing"));
+        _server.Apply(KubeObjects.Service("web", "svc"));
+        _server.Apply(KubeObjects.EndpointSlice("web", "svc-1"));
+        var source = CreateSource(kinds: ResourceKinds.Runtime);
+
+        await source.StartAsync(CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal([Services, EndpointSlices], source.Paths);
+        Assert.Equal("kubernetes:fake (Runtime)", source.Name);
+        Assert.Empty(source.Current.Ingresses);
+        Assert.Single(source.Current.Services);
+        Assert.Single(source.Current.EndpointSlices);
+        Assert.Equal(0, _server.ListRequests(Ingresses));
+    }
+
+    private KubernetesResourceSource CreateSource(string? watchNamespace = null, ResourceKinds kinds = ResourceKinds.All)
+    {
+        var source = new KubernetesResourceSource(_client, "fake", watchNamespace, FastInformers, NullLoggerFactory.Instance, kinds);
         _sources.Add(source);
         return source;
     }

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
-using Gatehouse.Controller.Sources;
 using Gatehouse.Tests.EndToEnd.Infrastructure;
 using Gatehouse.Tests.FakeApiServer;
 
@@ -28,25 +26,7 @@ public sealed class KubernetesApiSourceTests : IAsyncLifetime
         Apply(Manifests.Service("svc-b", _stack.EchoPort("echo-b")));
         Apply(Manifests.Ingress("web", "demo.example.com", ("/", "Prefix", "svc-a")));
 
-        var kubeconfig = Path.Combine(_stack.Directory, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            current-context: fake
-            clusters:
-            - name: fake
-              cluster:
-                server: {_api.BaseAddress}
-            users:
-            - name: controller
-              user:
-                token: {Token}
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: controller
-            """);
+        var kubeconfig = _api.WriteKubeconfig(_stack.Directory, "kubeconfig", Token);
         await _stack.StartControllerAsync(source: ["--kubeconfig", kubeconfig, "--watch-namespace", "default"]);
         await _stack.StartProxyAsync();
     }
@@ -80,17 +60,5 @@ public sealed class KubernetesApiSourceTests : IAsyncLifetime
     private static (HttpStatusCode, string?) Pick((HttpStatusCode Status, string? Backend, string Body) response)
         => (response.Status, response.Backend);
 
-    /// <summary>Stores every document of a manifest in the fake API, as "kubectl apply" would.</summary>
-    private void Apply(string yaml)
-    {
-        foreach (var document in YamlJsonConverter.ConvertDocuments(yaml))
-        {
-            var item = (JsonObject)document;
-            var kind = (string)item["kind"]!;
-            var apiVersion = (string)item["apiVersion"]!;
-            var prefix = apiVersion.Contains('/', StringComparison.Ordinal) ? $"/apis/{apiVersion}" : $"/api/{apiVersion}";
-            var plural = kind.ToLowerInvariant() is var lower && lower.EndsWith('s') ? lower + "es" : lower + "s";
-            _api.Store.Upsert($"{prefix}/{plural}", item);
-        }
-    }
+    private void Apply(string yaml) => _api.Apply(yaml);
 }

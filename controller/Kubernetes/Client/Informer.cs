@@ -23,6 +23,7 @@ public sealed class Informer<T>
     private volatile ImmutableSortedDictionary<string, T> _items = ImmutableSortedDictionary.Create<string, T>(StringComparer.Ordinal);
     private volatile string? _resourceVersion;
     private bool _watchProgressed;
+    private volatile string? _failure;
 
     /// <param name="path">Collection path, e.g. "/apis/networking.k8s.io/v1/ingresses".</param>
     /// <param name="selectors">Field and label selectors applied to both list and watch (paging fields are ignored).</param>
@@ -53,6 +54,11 @@ public sealed class Informer<T>
     /// <summary>Raised after <see cref="Items"/> changed (and after the first list, even if empty). Handlers must be quick.</summary>
     public event EventHandler? Changed;
 
+    /// <summary>
+    /// The last failure of a list or watch, until a list succeeds or the server accepts a watch. Null while healthy.
+    /// </summary>
+    public string? Failure => _failure;
+
     /// <summary>Raised whenever <see cref="ResourceVersion"/> moves, bookmarks included; lets tests await a bookmark being applied.</summary>
     internal event Action<string>? ResourceVersionAdvanced;
 
@@ -70,6 +76,7 @@ public sealed class Informer<T>
                 if (mustList)
                 {
                     await ListAsync(cancellationToken).ConfigureAwait(false);
+                    _failure = null;
                     mustList = false;
                 }
 
@@ -103,6 +110,7 @@ public sealed class Informer<T>
             }
             catch (Exception ex)
             {
+                _failure = $"{(mustList ? "list" : "watch")} {_path} failed: {ex.Message}";
                 failures = TakeProgress() ? 1 : failures + 1;
                 delay = Backoff(failures);
                 _logger.LogWarning("{Operation} {Path} failed ({Reason}); retrying in {Delay} ms",
@@ -185,7 +193,8 @@ public sealed class Informer<T>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
         var events = _api.WatchAsync<T>(
-            _path, _resourceVersion!, _selectors.FieldSelector, _selectors.LabelSelector, allowWatchBookmarks: true, _options.WatchTimeoutSeconds, cancellationToken);
+            _path, _resourceVersion!, _selectors.FieldSelector, _selectors.LabelSelector, allowWatchBookmarks: true, _options.WatchTimeoutSeconds,
+            opened: () => _failure = null, cancellationToken);
         await foreach (var watchEvent in events.ConfigureAwait(false))
         {
             switch (watchEvent.Type)

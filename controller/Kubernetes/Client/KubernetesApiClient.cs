@@ -5,13 +5,14 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Gatehouse.Controller.Kubernetes.Models;
 
 namespace Gatehouse.Controller.Kubernetes.Client;
 
 /// <summary>
-/// A thin client for list and watch over one pooled <see cref="HttpClient"/>. Watches are read line by
+/// A thin client for list, watch and single-object reads and writes over one pooled <see cref="HttpClient"/>. Watches are read line by
 /// line straight off the response stream (never buffered whole), since a watch lives for minutes.
 /// A 401 re-reads a file-based token once and retries, which is how a rotated token is picked up.
 /// </summary>
@@ -54,7 +55,7 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_requestTimeout);
-        using var response = await SendAsync(path + query, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, path + query, null, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
         var typeInfo = (JsonTypeInfo<KubernetesList<T>>)KubernetesJsonContext.Default.GetTypeInfo(typeof(KubernetesList<T>))!;
         var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -71,6 +72,7 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
         string? labelSelector,
         bool allowWatchBookmarks,
         int? timeoutSeconds,
+        Action? opened,
         [EnumeratorCancellation] CancellationToken cancellationToken)
         where T : KubernetesObject
     {
@@ -90,7 +92,8 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
             timeout.CancelAfter(TimeSpan.FromSeconds(seconds) + _requestTimeout);
         }
 
-        using var response = await SendAsync(path + query, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, path + query, null, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        opened?.Invoke();
         var objectInfo = (JsonTypeInfo<T>)KubernetesJsonContext.Default.GetTypeInfo(typeof(T))!;
         var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -116,14 +119,75 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
         }
     }
 
+    public async Task<T?> GetAsync<T>(string path, CancellationToken cancellationToken)
+        where T : KubernetesObject
+    {
+        try
+        {
+            return await SendObjectAsync<T>(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (ex.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task<T> CreateAsync<T>(string collectionPath, T item, CancellationToken cancellationToken)
+        where T : KubernetesObject
+        => SendObjectAsync<T>(HttpMethod.Post, collectionPath, Serialize(item, JsonContentType), cancellationToken);
+
+    public Task<T> ReplaceAsync<T>(string path, T item, CancellationToken cancellationToken)
+        where T : KubernetesObject
+        => SendObjectAsync<T>(HttpMethod.Put, path, Serialize(item, JsonContentType), cancellationToken);
+
+    public Task<T> PatchAsync<T>(string path, JsonObject patch, CancellationToken cancellationToken)
+        where T : KubernetesObject
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        return SendObjectAsync<T>(HttpMethod.Patch, path, Serialize(patch, MergePatchContentType), cancellationToken);
+    }
+
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> SendAsync(string pathAndQuery, HttpCompletionOption completion, CancellationToken cancellationToken)
+    private const string JsonContentType = "application/json";
+    private const string MergePatchContentType = "application/merge-patch+json";
+
+    /// <summary>A body is serialized once; each attempt (a 401 retry) gets its own content over the same bytes.</summary>
+    private static (byte[] Bytes, string ContentType) Serialize<TBody>(TBody body, string contentType)
+    {
+        var typeInfo = (JsonTypeInfo<TBody>)KubernetesJsonContext.Default.GetTypeInfo(typeof(TBody))!;
+        return (JsonSerializer.SerializeToUtf8Bytes(body, typeInfo), contentType);
+    }
+
+    private async Task<T> SendObjectAsync<T>(HttpMethod method, string path, (byte[] Bytes, string ContentType)? body, CancellationToken cancellationToken)
+        where T : KubernetesObject
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_requestTimeout);
+        using var response = await SendAsync(method, path, body, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+        var typeInfo = (JsonTypeInfo<T>)KubernetesJsonContext.Default.GetTypeInfo(typeof(T))!;
+        var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonSerializer.DeserializeAsync(stream, typeInfo, timeout.Token).ConfigureAwait(false)
+                ?? throw new KubernetesApiException($"empty response from {method} {path}");
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string pathAndQuery, (byte[] Bytes, string ContentType)? body, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+            using var request = new HttpRequestMessage(method, pathAndQuery);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (body is var (bytes, contentType))
+            {
+                request.Content = new ByteArrayContent(bytes);
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            }
+
             if (_configuration.Token is { } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.GetToken());
@@ -143,14 +207,14 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
                     continue;
                 }
 
-                throw await CreateErrorAsync(response, pathAndQuery, cancellationToken).ConfigureAwait(false);
+                throw await CreateErrorAsync(response, method, pathAndQuery, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private static async Task<KubernetesApiException> CreateErrorAsync(HttpResponseMessage response, string pathAndQuery, CancellationToken cancellationToken)
+    private static async Task<KubernetesApiException> CreateErrorAsync(HttpResponseMessage response, HttpMethod method, string pathAndQuery, CancellationToken cancellationToken)
     {
-        Status? status = null;
+        Models.Status? status = null;
         try
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
@@ -164,7 +228,7 @@ public sealed class KubernetesApiClient : IKubernetesApi, IDisposable
         return new KubernetesApiException(
             response.StatusCode,
             status,
-            $"GET {pathAndQuery} failed: {(int)response.StatusCode} {status?.Reason ?? response.ReasonPhrase}: {status?.Message}");
+            $"{method} {pathAndQuery} failed: {(int)response.StatusCode} {status?.Reason ?? response.ReasonPhrase}: {status?.Message}");
     }
 
     private static SslClientAuthenticationOptions CreateSslOptions(KubernetesClientConfiguration configuration)

@@ -7,6 +7,16 @@ public sealed class Service : KubernetesObject
 {
     [JsonPropertyName("spec")]
     public ServiceSpec? Spec { get; set; }
+
+    [JsonPropertyName("status")]
+    public ServiceStatus? Status { get; set; }
+}
+
+public sealed class ServiceStatus
+{
+    /// <summary>Same shape as an Ingress's: the addresses a cloud load balancer got.</summary>
+    [JsonPropertyName("loadBalancer")]
+    public IngressLoadBalancerStatus? LoadBalancer { get; set; }
 }
 
 public sealed class ServiceSpec

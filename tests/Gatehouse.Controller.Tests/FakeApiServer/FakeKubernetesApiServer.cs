@@ -17,8 +17,11 @@ namespace Gatehouse.Tests.FakeApiServer;
 /// GET list and watch: /api/v1/[namespaces/NS/]PLURAL and /apis/GROUP/VERSION/[namespaces/NS/]PLURAL,
 /// with limit/continue paging over a consistent snapshot, field and label selectors, chunked
 /// newline-delimited watch streams replayed from a resourceVersion, bookmarks on demand, 410 Gone
-/// after compaction, cut connections and bearer-token auth. Objects are plain JSON so the fake does
-/// not depend on the controller's models.
+/// after compaction, cut connections and bearer-token auth; GET of one object, POST (409 when it
+/// exists), PUT with resourceVersion preconditions (409 Conflict when stale) and JSON merge PATCH, on
+/// objects and their /status subresource (which changes only the status). Every request is recorded
+/// so tests can assert what a client wrote. Objects are plain JSON so the fake does not depend on the
+/// controller's models.
 /// </summary>
 internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
@@ -33,12 +36,21 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
     private bool _refuseWatches;
     private bool _expireAllWatches;
 
-    private FakeKubernetesApiServer(WebApplication app)
+    private readonly ConcurrentQueue<FakeRequest> _requests = new();
+
+    private FakeKubernetesApiServer(WebApplication app, FakeResourceStore store)
     {
         _app = app;
+        Store = store;
     }
 
-    public FakeResourceStore Store { get; } = new();
+    public FakeResourceStore Store { get; }
+
+    /// <summary>Every request handled, in arrival order (watches when they start).</summary>
+    public IReadOnlyList<FakeRequest> Requests => [.. _requests];
+
+    /// <summary>The requests that changed something (POST, PUT, PATCH, DELETE).</summary>
+    public IReadOnlyList<FakeRequest> Writes => [.. _requests.Where(r => !HttpMethods.IsGet(r.Method))];
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -67,12 +79,19 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
 
     /// <param name="serverCertificate">Serve HTTPS with this certificate (plain HTTP when null).</param>
     /// <param name="clientCertificateAuthority">Require client certificates issued by this CA (HTTPS only).</param>
-    public static async Task<FakeKubernetesApiServer> StartAsync(X509Certificate2? serverCertificate = null, X509Certificate2? clientCertificateAuthority = null)
+    /// <param name="port">Listen on this port (0: any free one); with <paramref name="store"/>, restarts a stopped server where it was.</param>
+    /// <param name="store">Serve this store (a new empty one when null).</param>
+    public static async Task<FakeKubernetesApiServer> StartAsync(
+        X509Certificate2? serverCertificate = null, X509Certificate2? clientCertificateAuthority = null, int port = 0, FakeResourceStore? store = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
+        // Stopping is a crash, not a drain: every connection, idle keep-alive ones included, is cut at
+        // once. A draining server would leave a client's pooled connection open but unserved.
+        Microsoft.Extensions.DependencyInjection.OptionsServiceCollectionExtensions.Configure<Microsoft.Extensions.Hosting.HostOptions>(builder.Services, o => o.ShutdownTimeout = TimeSpan.Zero);
         builder.WebHost.UseKestrelHttpsConfiguration();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
             if (serverCertificate is null)
             {
@@ -90,7 +109,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
             });
         }));
         var app = builder.Build();
-        var server = new FakeKubernetesApiServer(app);
+        var server = new FakeKubernetesApiServer(app, store ?? new FakeResourceStore());
         app.Run(server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         server.BaseAddress = new Uri(app.Urls.Single());
@@ -185,9 +204,27 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
             return;
         }
 
-        if (!HttpMethods.IsGet(request.Method) || ParsePath(request.Path.Value ?? "") is not var (resource, @namespace))
+        var body = "";
+        if (!HttpMethods.IsGet(request.Method))
+        {
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
+        _requests.Enqueue(new FakeRequest(
+            request.Method, request.Path.Value ?? "", string.Equals(request.Query["watch"], "true", StringComparison.Ordinal),
+            request.Headers.Authorization.ToString(), request.ContentType, body));
+
+        if (ParsePath(request.Path.Value ?? "") is not var (resource, @namespace, name, subresource)
+            || (name is null && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsPost(request.Method)))
         {
             await WriteStatusAsync(context, HttpStatusCode.NotFound, "NotFound", $"no route for {request.Method} {request.Path}").ConfigureAwait(false);
+            return;
+        }
+
+        if (name is not null || HttpMethods.IsPost(request.Method))
+        {
+            await ServeObjectAsync(context, resource, @namespace, name, subresource, body).ConfigureAwait(false);
             return;
         }
 
@@ -210,6 +247,110 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             await ListAsync(context, resource, @namespace, selectors).ConfigureAwait(false);
         }
+    }
+
+    private async Task ServeObjectAsync(HttpContext context, string resource, string? @namespace, string? name, string? subresource, string body)
+    {
+        var method = context.Request.Method;
+        JsonObject? sent = null;
+        if (!HttpMethods.IsGet(method))
+        {
+            try
+            {
+                sent = JsonNode.Parse(body) as JsonObject ?? throw new System.Text.Json.JsonException("not an object");
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                await WriteStatusAsync(context, HttpStatusCode.BadRequest, "BadRequest", $"invalid body: {ex.Message}").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        (HttpStatusCode Code, JsonObject? Item) result;
+        if (HttpMethods.IsGet(method))
+        {
+            var item = Store.Get(resource, @namespace, name!);
+            result = (item is null ? HttpStatusCode.NotFound : HttpStatusCode.OK, item);
+        }
+        else if (HttpMethods.IsPost(method) && name is null)
+        {
+            sent!["metadata"] ??= new JsonObject();
+            if (@namespace is not null)
+            {
+                sent["metadata"]!["namespace"] = @namespace;
+            }
+
+            result = (string?)sent["metadata"]?["name"] is { Length: > 0 } ? Store.Create(resource, sent) : (HttpStatusCode.UnprocessableEntity, null);
+        }
+        else if (HttpMethods.IsPut(method))
+        {
+            var expected = (string?)sent!["metadata"]?["resourceVersion"];
+            result = Store.Update(resource, @namespace, name!, expected, existing =>
+            {
+                if (subresource != "status")
+                {
+                    // The main resource ignores status changes, the status subresource everything else.
+                    sent["status"] = existing["status"]?.DeepClone();
+                    return sent;
+                }
+
+                existing["status"] = sent["status"]?.DeepClone();
+                return existing;
+            });
+        }
+        else if (HttpMethods.IsPatch(method) && string.Equals(context.Request.ContentType, "application/merge-patch+json", StringComparison.Ordinal))
+        {
+            var expected = (string?)sent!["metadata"]?["resourceVersion"];
+            result = Store.Update(resource, @namespace, name!, expected, existing =>
+            {
+                var patch = subresource == "status" ? new JsonObject { ["status"] = sent["status"]?.DeepClone() } : sent;
+                if (subresource != "status")
+                {
+                    patch.Remove("status");
+                }
+
+                return (JsonObject)MergePatch(existing, patch)!;
+            });
+        }
+        else
+        {
+            await WriteStatusAsync(context, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", $"{method} {context.Request.ContentType} not supported by the fake").ConfigureAwait(false);
+            return;
+        }
+
+        if (result.Item is null)
+        {
+            await WriteStatusAsync(context, result.Code, result.Code.ToString(), $"{method} {resource} {@namespace}/{name}: {result.Code}").ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = (int)result.Code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(result.Item.ToJsonString()).ConfigureAwait(false);
+    }
+
+    /// <summary>RFC 7386: objects merge key by key, null removes a key, anything else replaces.</summary>
+    private static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+
+        var result = target is JsonObject targetObject ? (JsonObject)targetObject.DeepClone() : new JsonObject();
+        foreach (var (key, value) in patchObject)
+        {
+            if (value is null)
+            {
+                result.Remove(key);
+            }
+            else
+            {
+                result[key] = MergePatch(result[key], value);
+            }
+        }
+
+        return result;
     }
 
     private async Task ListAsync(HttpContext context, string resource, string? @namespace, FakeSelectors selectors)
@@ -297,6 +438,9 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             context.Response.ContentType = "application/json";
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+
+            // Headers go out at once, as the real server flushes them: a client knows the watch is open before any event.
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             if (int.TryParse(context.Request.Query["timeoutSeconds"], CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
             {
@@ -328,8 +472,11 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         return chain.Build(certificate);
     }
 
-    /// <summary>("/apis/networking.k8s.io/v1/ingresses", "web") for "/apis/networking.k8s.io/v1/namespaces/web/ingresses".</summary>
-    private static (string Resource, string? Namespace)? ParsePath(string path)
+    /// <summary>
+    /// ("/apis/networking.k8s.io/v1/ingresses", "web", null, null) for "/apis/networking.k8s.io/v1/namespaces/web/ingresses",
+    /// with the object's name and subresource for ".../ingresses/NAME[/status]".
+    /// </summary>
+    private static (string Resource, string? Namespace, string? Name, string? Subresource)? ParsePath(string path)
     {
         var parts = path.Trim('/').Split('/');
         var prefixLength = parts.Length > 0 && parts[0] == "api" ? 2 : parts.Length > 0 && parts[0] == "apis" ? 3 : -1;
@@ -342,8 +489,11 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         var rest = parts[prefixLength..];
         return rest switch
         {
-            [var plural] => ($"{prefix}/{plural}", null),
-            ["namespaces", var ns, var plural] => ($"{prefix}/{plural}", Uri.UnescapeDataString(ns)),
+            [var plural] => ($"{prefix}/{plural}", null, null, null),
+            [var plural, var name] when plural != "namespaces" => ($"{prefix}/{plural}", null, Uri.UnescapeDataString(name), null),
+            ["namespaces", var ns, var plural] => ($"{prefix}/{plural}", Uri.UnescapeDataString(ns), null, null),
+            ["namespaces", var ns, var plural, var name] => ($"{prefix}/{plural}", Uri.UnescapeDataString(ns), Uri.UnescapeDataString(name), null),
+            ["namespaces", var ns, var plural, var name, var sub] => ($"{prefix}/{plural}", Uri.UnescapeDataString(ns), Uri.UnescapeDataString(name), sub),
             _ => null,
         };
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gatehouse.Controller.Kubernetes.Client;
 using Gatehouse.Controller.Kubernetes.Models;
 
 namespace Gatehouse.Tests.FakeApiServer;
@@ -12,6 +13,26 @@ internal static class FakeKubernetesApiServerExtensions
     public const string Services = "/api/v1/services";
     public const string EndpointSlices = "/apis/discovery.k8s.io/v1/endpointslices";
     public const string Secrets = "/api/v1/secrets";
+    public const string Leases = "/apis/coordination.k8s.io/v1/leases";
+    public const string CoreEvents = "/api/v1/events";
+
+    /// <summary>Every request the server received needs a permission the controller declares in <see cref="KubernetesApiCalls"/> (so RBAC grants it).</summary>
+    public static void AssertRequestsWithinDeclaredCalls(this FakeKubernetesApiServer server)
+    {
+        var undeclared = server.Requests
+            .Select(r => (Request: r, Permission: KubernetesApiCalls.Classify(r.Method, r.Path, r.Watch)))
+            .Where(r => !KubernetesApiCalls.All.Contains(r.Permission))
+            .Select(r => $"{r.Request.Method} {r.Request.Path} needs {r.Permission}")
+            .ToList();
+        Assert.Empty(undeclared);
+    }
+
+    /// <summary>The stored object as a typed model, or null.</summary>
+    public static T? Get<T>(this FakeKubernetesApiServer server, string resource, string? @namespace, string name)
+        where T : KubernetesObject
+        => server.Store.Get(resource, @namespace, name) is { } json
+            ? (T?)json.Deserialize(KubernetesJsonContext.Default.GetTypeInfo(typeof(T))!)
+            : null;
 
     public static long Apply<T>(this FakeKubernetesApiServer server, T item)
         where T : KubernetesObject

@@ -69,6 +69,61 @@ internal sealed class FakeResourceStore
         }
     }
 
+    /// <summary>A copy of one object, or null.</summary>
+    public JsonObject? Get(string resource, string? @namespace, string name)
+    {
+        lock (_lock)
+        {
+            return Collection(resource).TryGetValue(Key(@namespace, name), out var item) ? (JsonObject)item.DeepClone() : null;
+        }
+    }
+
+    /// <summary>Creates an object as POST does: 409 Conflict when it exists.</summary>
+    public (System.Net.HttpStatusCode Code, JsonObject? Item) Create(string resource, JsonObject item)
+    {
+        lock (_lock)
+        {
+            if (Collection(resource).ContainsKey(Key(item)))
+            {
+                return (System.Net.HttpStatusCode.Conflict, null);
+            }
+
+            var stored = (JsonObject)item.DeepClone();
+            stored["metadata"]!["uid"] ??= Guid.NewGuid().ToString();
+            Upsert(resource, stored);
+            return (System.Net.HttpStatusCode.Created, Get(resource, (string?)stored["metadata"]!["namespace"], (string)stored["metadata"]!["name"]!));
+        }
+    }
+
+    /// <summary>
+    /// Changes an existing object as PUT and PATCH do: 404 when absent, 409 Conflict when
+    /// <paramref name="expectedResourceVersion"/> is given and no longer current.
+    /// </summary>
+    public (System.Net.HttpStatusCode Code, JsonObject? Item) Update(
+        string resource, string? @namespace, string name, string? expectedResourceVersion, Func<JsonObject, JsonObject> change)
+    {
+        lock (_lock)
+        {
+            if (!Collection(resource).TryGetValue(Key(@namespace, name), out var existing))
+            {
+                return (System.Net.HttpStatusCode.NotFound, null);
+            }
+
+            if (!string.IsNullOrEmpty(expectedResourceVersion) && expectedResourceVersion != (string?)existing["metadata"]?["resourceVersion"])
+            {
+                return (System.Net.HttpStatusCode.Conflict, null);
+            }
+
+            var changed = change((JsonObject)existing.DeepClone());
+            changed["metadata"] ??= new JsonObject();
+            changed["metadata"]!["name"] = name;
+            changed["metadata"]!["namespace"] = @namespace;
+            changed["metadata"]!["uid"] = existing["metadata"]?["uid"]?.DeepClone();
+            Upsert(resource, changed);
+            return (System.Net.HttpStatusCode.OK, Get(resource, @namespace, name));
+        }
+    }
+
     /// <summary>Deletes an object (the DELETED event carries its last state at a new resourceVersion); false when absent.</summary>
     public bool Delete(string resource, string? @namespace, string name)
     {
@@ -195,9 +250,7 @@ internal sealed class FakeResourceStore
     }
 
     private static string Key(JsonObject item)
-    {
-        var name = (string?)item["metadata"]?["name"] ?? throw new ArgumentException("object without metadata.name");
-        var @namespace = (string?)item["metadata"]?["namespace"];
-        return string.IsNullOrEmpty(@namespace) ? name : $"{@namespace}/{name}";
-    }
+        => Key((string?)item["metadata"]?["namespace"], (string?)item["metadata"]?["name"] ?? throw new ArgumentException("object without metadata.name"));
+
+    private static string Key(string? @namespace, string name) => string.IsNullOrEmpty(@namespace) ? name : $"{@namespace}/{name}";
 }

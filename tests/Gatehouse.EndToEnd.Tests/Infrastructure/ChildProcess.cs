@@ -38,6 +38,10 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     public static ChildProcess Start(string name, string dll, params string[] arguments)
+        => Start(name, dll, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts with extra environment variables (e.g. POD_NAME, as the downward API sets it in a pod).</summary>
+    public static ChildProcess Start(string name, string dll, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -52,6 +56,11 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process);
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
@@ -100,6 +109,18 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Sends SIGTERM, as the kubelet does to stop a container gracefully.</summary>
+    public void Terminate()
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private void OnLine(string? line)
     {
