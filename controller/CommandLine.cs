@@ -43,6 +43,9 @@ public static class CommandLine
                                     (default: the newest this build writes; same major only)
           --annotations-prefix P    prefix of Gatehouse annotations (default: nginx.ingress.kubernetes.io,
                                     so ingress-nginx manifests work unchanged)
+          --default-ssl-certificate NS/NAME
+                                    TLS Secret served without SNI or for uncovered names
+                                    (default: a self-signed certificate made by the proxy)
           -h, --help                show this help
         """;
 
@@ -50,6 +53,7 @@ public static class CommandLine
     [
         "--manifests", "--channel", "--ingress-class", "--controller-name", "--admin-port", "--admin-address", "--debounce-ms",
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix",
+        "--default-ssl-certificate",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -167,6 +171,17 @@ public static class CommandLine
             }
 
             options = options with { AnnotationsPrefix = prefix };
+        }
+
+        if (values.TryGetValue("--default-ssl-certificate", out var defaultCertificate))
+        {
+            var slash = defaultCertificate.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == defaultCertificate.Length - 1 || defaultCertificate.IndexOf('/', slash + 1) >= 0)
+            {
+                return Fail($"--default-ssl-certificate '{defaultCertificate}' is not namespace/name");
+            }
+
+            options = options with { DefaultSslCertificate = defaultCertificate };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

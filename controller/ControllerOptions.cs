@@ -57,4 +57,10 @@ public sealed record ControllerOptions
     /// ingress-nginx's flag of the same name; the default lets ingress-nginx manifests work unchanged.
     /// </summary>
     public string AnnotationsPrefix { get; init; } = DefaultAnnotationsPrefix;
+
+    /// <summary>
+    /// --default-ssl-certificate: "namespace/name" of the TLS Secret served to clients without SNI or
+    /// with a name no tls entry covers; null: the proxy's self-signed certificate.
+    /// </summary>
+    public string? DefaultSslCertificate { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Gatehouse.Controller.Sources;
 using Gatehouse.Controller.Telemetry;
 using Gatehouse.Controller.Translation;
+using Gatehouse.Controller.Translation.Tls;
 
 namespace Gatehouse.Controller.Publishing;
 
@@ -27,6 +28,9 @@ public sealed class ControllerLoop : BackgroundService
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private HashSet<Diagnostic> _reported = [];
+
+    // Survives passes so a Secret updated with a broken certificate keeps serving its last good one.
+    private readonly CertificateHistory _certificates = new();
 
     public ControllerLoop(
         IEnumerable<IResourceSource> sources,
@@ -120,7 +124,7 @@ public sealed class ControllerLoop : BackgroundService
         try
         {
             _metrics?.Snapshot(snapshot);
-            result = IngressTranslator.Translate(snapshot, _options);
+            result = IngressTranslator.Translate(snapshot, _options, _certificates);
             ReportRejections(result.Rejections);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);
         }

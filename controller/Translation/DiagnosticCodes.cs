@@ -19,4 +19,8 @@ public static class DiagnosticCodes
     public const string UnsupportedBackend = "unsupported_backend";
     public const string InvalidServiceBackend = "invalid_service_backend";
     public const string InvalidAnnotation = "invalid_annotation";
+    public const string MissingSecret = "missing_secret";
+    public const string InvalidSecret = "invalid_secret";
+    public const string CertificateExpired = "certificate_expired";
+    public const string CertificateConflict = "certificate_conflict";
 }

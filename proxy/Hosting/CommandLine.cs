@@ -6,6 +6,8 @@ namespace Gatehouse.Proxy.Hosting;
 /// <summary>Hand-written parser for the proxy's flags. The flag names are a contract with the chart.</summary>
 internal static class CommandLine
 {
+    public const int DefaultHttpsPort = 8443;
+
     public const string Usage = """
         Usage: gatehouse-proxy [--channel PATH] [options]
 
@@ -14,6 +16,8 @@ internal static class CommandLine
                                     (default /var/run/gatehouse/config.bin)
           --address ADDR            traffic listen address (default 0.0.0.0)
           --http-port N             traffic port (default 8080)
+          --https-port N            HTTPS traffic port, h2 and http/1.1 by ALPN (default 8443)
+          --https-redirect-port N   port put in HTTP -> HTTPS redirects; 443 is left out (default 443)
           --admin-address ADDR      admin listen address (default: --address)
           --admin-port N            admin port for /healthz, /readyz, /config (default 9090)
           --poll-interval-ms N      channel poll interval in milliseconds (default 50)
@@ -26,7 +30,7 @@ internal static class CommandLine
     public static ProxyOptions? Parse(IReadOnlyList<string> args, out string? error)
     {
         error = null;
-        var options = new ProxyOptions();
+        var options = new ProxyOptions { HttpsPort = DefaultHttpsPort };
         string? channel = null;
         IPAddress? adminAddress = null;
         for (var i = 0; i < args.Count; i++)
@@ -47,7 +51,7 @@ internal static class CommandLine
                 value = arg[(eq + 1)..];
             }
 
-            if (name is not ("--channel" or "--address" or "--http-port" or "--admin-address" or "--admin-port"
+            if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
                 or "--poll-interval-ms" or "--upstream-timeout"))
             {
                 error = $"unknown argument '{arg}'";
@@ -102,6 +106,24 @@ internal static class CommandLine
 
                     options = options with { HttpPort = httpPort };
                     break;
+                case "--https-port":
+                    if (!TryPort(value, out var httpsPort))
+                    {
+                        error = $"--https-port: '{value}' is not a port (0-65535)";
+                        return null;
+                    }
+
+                    options = options with { HttpsPort = httpsPort };
+                    break;
+                case "--https-redirect-port":
+                    if (!TryPort(value, out var redirectPort) || redirectPort == 0)
+                    {
+                        error = $"--https-redirect-port: '{value}' is not a port (1-65535)";
+                        return null;
+                    }
+
+                    options = options with { HttpsRedirectPort = redirectPort };
+                    break;
                 case "--admin-port":
                     if (!TryPort(value, out var adminPort))
                     {
@@ -140,6 +162,12 @@ internal static class CommandLine
             && (adminAddress ?? options.Address).Equals(options.Address))
         {
             error = "--http-port and --admin-port must differ: traffic and admin never share a listener";
+            return null;
+        }
+
+        if (options.HttpsPort is { } https && https != 0 && (https == options.HttpPort || (https == options.AdminPort && (adminAddress ?? options.Address).Equals(options.Address))))
+        {
+            error = "--https-port must differ from --http-port and --admin-port";
             return null;
         }
 

@@ -1,5 +1,6 @@
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Tls;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Hosting;
@@ -36,6 +37,11 @@ internal sealed class ProxyRequestHandler
         if (route is null)
         {
             return ErrorResponse.WriteAsync(context, StatusCodes.Status404NotFound, NoRouteMessage);
+        }
+
+        if (TlsRequestPolicy.Apply(context, route, table, _state.HttpsRedirectPort) is { } tlsResponse)
+        {
+            return tlsResponse;
         }
 
         var backend = route.Backend;
