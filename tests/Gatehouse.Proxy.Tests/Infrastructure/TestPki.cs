@@ -60,7 +60,13 @@ internal sealed class TestPki : IDisposable
             request.CertificateExtensions.Add(san.Build());
         }
 
-        var leaf = request.Create(Authority, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(10), RandomNumberGenerator.GetBytes(8));
+        // Signed with the CA's RSA key whatever the leaf's key type.
+        var leaf = request.Create(
+            Authority.SubjectName,
+            X509SignatureGenerator.CreateForRSA(_caKey, RSASignaturePadding.Pkcs1),
+            DateTimeOffset.UtcNow.AddHours(-1),
+            DateTimeOffset.UtcNow.AddDays(10),
+            RandomNumberGenerator.GetBytes(8));
         var keyPem = ecdsa ? ec!.ExportPkcs8PrivateKeyPem() : rsa!.ExportPkcs8PrivateKeyPem();
         return (leaf.ExportCertificatePem() + "\n" + AuthorityPem, keyPem, leaf);
     }
