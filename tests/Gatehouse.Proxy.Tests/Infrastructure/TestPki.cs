@@ -31,6 +31,13 @@ internal sealed class TestPki : IDisposable
         return new CertificateConfig { Name = name, CertificatePem = pem, PrivateKeyPem = key };
     }
 
+    /// <summary>A client certificate (clientAuth) as PEM, the way proxy-ssl-secret carries one.</summary>
+    public CertificateConfig ClientConfig(string name)
+    {
+        var (pem, key, _) = Issue($"CN={name.Replace('/', '.')}", ecdsa: false, [], serverAuth: false);
+        return new CertificateConfig { Name = name, CertificatePem = pem, PrivateKeyPem = key };
+    }
+
     /// <summary>A client certificate (clientAuth) with its key, ready for SslStream.</summary>
     public X509Certificate2 Client(string subject)
     {
