@@ -32,7 +32,17 @@ internal static class TlsRequestPolicy
 
         // A client removing its own header must not be able to smuggle one in: always strip it.
         request.Headers.Remove(ClientCertificateHeader);
-        if (context.Features.Get<TlsConnectionState>() is not { Settings.ClientCertificates: { } verifier } state)
+        var state = context.Features.Get<TlsConnectionState>();
+        if (state is null)
+        {
+            // The handshake could not read the ClientHello, so no certificate was requested: fail closed
+            // for hosts that need one rather than let such a client past client certificate checks.
+            return table.Tls?.Resolve(request.Host.Host).ClientCertificates is { RequestsCertificate: true } unverifiable
+                ? Refuse(context, unverifiable.Config, ClientCertificateRequired)
+                : null;
+        }
+
+        if (state.Settings.ClientCertificates is not { } verifier)
         {
             return null;
         }

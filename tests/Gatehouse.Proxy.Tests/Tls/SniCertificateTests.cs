@@ -123,4 +123,31 @@ public sealed class SniCertificateTests
         Assert.Equal("CN=Gatehouse Default Certificate", (await TlsProbe.ServerCertificateAsync(proxy.HttpsPort, "app.example.com")).Subject);
         Assert.Equal(3, proxy.State.Current!.Generation);
     }
+
+    [Fact]
+    public async Task SslProtocolsPerHostRefuseOtherVersions()
+    {
+        using var pki = new TestPki();
+        await using var backend = await TestBackend.StartTextAsync("ok");
+        var config = Configs.Of(
+            [
+                Configs.Host("modern.example.com", Configs.Prefix("/", "b")) with { Certificates = ["default/modern"], Tls = new TlsPolicyConfig { Protocols = ["TLSv1.3"] } },
+                Configs.Host("any.example.com", Configs.Prefix("/", "b")) with { Certificates = ["default/any"] },
+            ],
+            [Configs.Backend("b", backend.Endpoint)]) with
+        {
+            Certificates =
+            [
+                pki.Server("default/modern", ecdsa: false, "modern.example.com") with { Hosts = ["modern.example.com"] },
+                pki.Server("default/any", ecdsa: false, "any.example.com") with { Hosts = ["any.example.com"] },
+            ],
+        };
+        await using var proxy = await TlsProxy.StartAsync(config);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => TlsProbe.ServerCertificateAsync(proxy.HttpsPort, "modern.example.com", System.Security.Authentication.SslProtocols.Tls12));
+        Assert.Equal("CN=default.modern", (await TlsProbe.ServerCertificateAsync(proxy.HttpsPort, "modern.example.com", System.Security.Authentication.SslProtocols.Tls13)).Subject);
+        Assert.Equal("CN=default.any", (await TlsProbe.ServerCertificateAsync(proxy.HttpsPort, "any.example.com", System.Security.Authentication.SslProtocols.Tls12)).Subject);
+        var openssl = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "modern.example.com", "-tls1_2");
+        Assert.Null(TlsProbe.PeerSubjectCn(openssl));
+    }
 }
