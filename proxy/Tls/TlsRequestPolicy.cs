@@ -25,7 +25,7 @@ internal static class TlsRequestPolicy
         var request = context.Request;
         if (!request.IsHttps)
         {
-            return route.Config is { } config && NeedsRedirect(config, table.Tls, request.Host.Host)
+            return route.Config is { } config && NeedsRedirect(config, table.Tls, request.Host.Value)
                 ? Redirect(context, httpsRedirectPort)
                 : null;
         }
@@ -63,8 +63,10 @@ internal static class TlsRequestPolicy
         return null;
     }
 
-    private static bool NeedsRedirect(RouteConfig config, TlsConfiguration? tls, string host)
-        => config.ForceSslRedirect || (config.SslRedirect && tls is not null && tls.HasTlsHost(host));
+    // The Host header as received, port stripped without allocating (this runs for every HTTP request).
+    private static bool NeedsRedirect(RouteConfig config, TlsConfiguration? tls, string? host)
+        => config.ForceSslRedirect
+            || (config.SslRedirect && tls is not null && tls.HasTlsHost(Gatehouse.Proxy.Routing.RouteTable.StripPort(host)));
 
     private static Task Redirect(HttpContext context, int port)
     {
