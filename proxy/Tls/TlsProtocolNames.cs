@@ -6,7 +6,7 @@ namespace Gatehouse.Proxy.Tls;
 /// <summary>Translates nginx's ssl_protocols and OpenSSL cipher names into what SslStream takes.</summary>
 internal static class TlsProtocolNames
 {
-    // OpenSSL names of the suites worth configuring today; others are ignored (the controller warns).
+    // OpenSSL names of the suites worth configuring today; others are ignored (documented in docs/annotations.md).
     private static readonly Dictionary<string, TlsCipherSuite> OpenSslSuites = new(StringComparer.OrdinalIgnoreCase)
     {
         ["TLS_AES_128_GCM_SHA256"] = TlsCipherSuite.TLS_AES_128_GCM_SHA256,
