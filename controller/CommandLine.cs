@@ -64,6 +64,9 @@ public static class CommandLine
                                     so ingress-nginx manifests work unchanged)
           --otlp-endpoint URL       push metrics over OTLP/HTTP protobuf to URL/v1/metrics
           --max-canaries-per-path N canary Ingresses per host/path at most (default: 20)
+          --default-ssl-certificate NS/NAME
+                                    TLS Secret served without SNI or for uncovered names
+                                    (default: a self-signed certificate made by the proxy)
           -h, --help                show this help
 
         Subcommand:
@@ -76,6 +79,7 @@ public static class CommandLine
         "--channel-schema", "--kubeconfig", "--context", "--watch-namespace", "--annotations-prefix", "--pod-name",
         "--checksum-api-group", "--otlp-endpoint", "--max-canaries-per-path",
         "--ingress-storage-kubeconfig", "--publish-service", "--publish-status-address", "--election-id", "--pod-namespace",
+        "--default-ssl-certificate",
     ];
 
     /// <summary>Flags that take no value.</summary>
@@ -248,6 +252,17 @@ public static class CommandLine
             }
 
             options = options with { MaxCanariesPerPath = max };
+        }
+
+        if (values.TryGetValue("--default-ssl-certificate", out var defaultCertificate))
+        {
+            var slash = defaultCertificate.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0 || slash == defaultCertificate.Length - 1 || defaultCertificate.IndexOf('/', slash + 1) >= 0)
+            {
+                return Fail($"--default-ssl-certificate '{defaultCertificate}' is not namespace/name");
+            }
+
+            options = options with { DefaultSslCertificate = defaultCertificate };
         }
 
         if (values.TryGetValue("--controller-name", out var controllerName))

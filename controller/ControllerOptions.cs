@@ -101,4 +101,10 @@ public sealed record ControllerOptions
 
     /// <summary>--max-canaries-per-path: canary Ingresses attached to one host/path at most; later ones are rejected.</summary>
     public int MaxCanariesPerPath { get; init; } = DefaultMaxCanariesPerPath;
+
+    /// <summary>
+    /// --default-ssl-certificate: "namespace/name" of the TLS Secret served to clients without SNI or
+    /// with a name no tls entry covers; null: the proxy's self-signed certificate.
+    /// </summary>
+    public string? DefaultSslCertificate { get; init; }
 }

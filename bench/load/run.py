@@ -540,7 +540,10 @@ def main():
     ap.add_argument("--scale-changes", type=int, default=30, help="manifest changes timed per size")
     ap.add_argument("--scale-nginx-hosts", type=int, default=30000, help="server blocks for the nginx memory comparison (0: skip)")
     ap.add_argument("--scale-out", default=os.path.join(ROOT, "bench", "results", "scale.md"))
+    ap.add_argument("--tls", action="store_true", help="run only the TLS termination comparison (writes results/tls.md)")
     args = ap.parse_args()
+    if args.tls:
+        return tls_main(args)
     if args.scale:
         scale_main(args)
         return
@@ -636,6 +639,132 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
                   "Every figure after the third column must be 0: an update that loses a request is a bug."]
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+# ---- TLS termination: Gatehouse and nginx with the same RSA-2048 and P-256 certificates ---------------
+# Self-contained: `run.py --tls` runs only this comparison (own ports, own gatehouse pair) and writes
+# bench/results/tls.md. The certificate is each peer's default one (wrk's SNI is the IP literal).
+TLS_NGINX_PORT, TLS_GATEHOUSE_HTTP, TLS_GATEHOUSE_HTTPS, TLS_GATEHOUSE_ADMIN, TLS_CONTROLLER_ADMIN = 19050, 19051, 19052, 19053, 19054
+TLS_SCENARIOS = {"ka50": "keep-alive HTTPS, 50 connections", "close": "full handshake per request, 50 connections"}
+
+
+def tls_certificates(work):
+    made = {}
+    for kind, key in (("rsa", ["-newkey", "rsa:2048"]), ("ecdsa", ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"])):
+        crt, pem = os.path.join(work, f"{kind}.crt"), os.path.join(work, f"{kind}.key")
+        subprocess.run(["openssl", "req", "-x509", *key, "-nodes", "-days", "2", "-subj", f"/CN={kind}.bench.test",
+                        "-keyout", pem, "-out", crt], check=True, capture_output=True)
+        made[kind] = (crt, pem)
+    return made
+
+
+def tls_nginx_peer(work, kind, crt, key, workers):
+    conf = nginx_conf(work, f"nginx-tls-{kind}", f"""  upstream be {{ server 127.0.0.1:{BACKEND_PORT}; keepalive 256; keepalive_requests 1000000; }}
+  server {{ listen 127.0.0.1:{TLS_NGINX_PORT} ssl backlog=4096; ssl_certificate {crt}; ssl_certificate_key {key};
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets off; ssl_session_cache off;
+    location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}""", workers)
+    return Peer("nginx", TLS_NGINX_PORT, lambda: spawn(["nginx", "-c", conf, "-p", work]))
+
+
+def tls_gatehouse_peer(work, bindir, kind, crt, key):
+    manifests = os.path.join(work, f"manifests-tls-{kind}")
+    os.makedirs(manifests, exist_ok=True)
+    write_manifests(manifests, BACKEND_PORT, extra_hosts=0)
+    b64 = lambda path: __import__("base64").b64encode(open(path, "rb").read()).decode()
+    with open(os.path.join(manifests, "secret.yaml"), "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Secret
+metadata: {{name: bench-tls, namespace: default}}
+type: kubernetes.io/tls
+data: {{tls.crt: {b64(crt)}, tls.key: {b64(key)}}}
+""")
+    channel = os.path.join(work, f"config-tls-{kind}.bin")
+    controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
+                        "--admin-port", str(TLS_CONTROLLER_ADMIN), "--debounce-ms", "20", "--default-ssl-certificate", "default/bench-tls"])
+
+    def start():
+        return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
+                      "--http-port", str(TLS_GATEHOUSE_HTTP), "--https-port", str(TLS_GATEHOUSE_HTTPS), "--admin-port", str(TLS_GATEHOUSE_ADMIN)])
+    peer = Peer("gatehouse", TLS_GATEHOUSE_HTTPS, start)
+    peer.controller = controller
+    return peer
+
+
+def tls_start(peer):
+    peer.proc = peer._start()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        probe = subprocess.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code}", f"https://127.0.0.1:{peer.port}/small"], capture_output=True, text=True)
+        if probe.stdout == "200":
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{peer.name} TLS port {peer.port} did not answer")
+
+
+def tls_wrk(port, scenario, duration):
+    script = "close.lua" if scenario == "close" else "percentiles.lua"
+    out = subprocess.run(["wrk", "-t1", "-c50", f"-d{duration}s", "--latency", "-s", os.path.join(HERE, script),
+                          f"https://127.0.0.1:{port}/small"], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"GATEHOUSE_RESULT (.*)", out)
+    if not m:
+        raise RuntimeError("wrk printed no result:\n" + out)
+    r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p99": r["p99"] / 1000,
+            "errors": r["connect"] + r["read"] + r["write"] + r["timeout"] + r["status"]}
+
+
+def tls_main(args):
+    ensure_tools()
+    work = tempfile.mkdtemp(prefix="gatehouse-tls-")
+    os.chmod(work, 0o755)
+    backend = start_backend(work)
+    results, running = {}, []
+    try:
+        for kind, (crt, key) in tls_certificates(work).items():
+            peers = [tls_nginx_peer(work, kind, crt, key, args.nginx_workers), tls_gatehouse_peer(work, args.bin, kind, crt, key)]
+            running = peers
+            for p in peers:
+                tls_start(p)
+                for s in TLS_SCENARIOS:
+                    tls_wrk(p.port, s, args.warmup)
+            for rep in range(args.reps):
+                for s in TLS_SCENARIOS:
+                    for p in peers:
+                        r = tls_wrk(p.port, s, args.duration)
+                        results.setdefault((kind, s, p.name), []).append(r)
+                        print(f"tls {kind:5} rep {rep + 1} {s:6} {p.name:10} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms errors {r['errors']}", flush=True)
+            for p in peers:
+                if getattr(p, "controller", None):
+                    os.killpg(p.controller.pid, signal.SIGTERM)
+                p.stop()
+            running = []
+    finally:
+        for p in running:
+            if getattr(p, "controller", None):
+                os.killpg(p.controller.pid, signal.SIGTERM)
+            p.stop()
+        os.killpg(backend.pid, signal.SIGTERM)
+        shutil.rmtree(work, ignore_errors=True)
+    med = lambda xs, k: statistics.median(x[k] for x in xs)
+    lines = ["# TLS termination: Gatehouse and nginx, same certificates", "",
+             f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --tls --duration {args.duration} --reps {args.reps}`; "
+             f"medians of {args.reps} interleaved runs; wrk -t1 -c50; nginx without session cache or tickets, so `close` is a full handshake per request on both._", ""]
+    lines += [f"- {v}" for v in versions(args.bin)] + ["",
+              "| certificate | scenario | peer | req/s | p99 ms | errors | req/s vs nginx |", "|---|---|---|---|---|---|---|"]
+    for kind in ("rsa", "ecdsa"):
+        for s, description in TLS_SCENARIOS.items():
+            base = results.get((kind, s, "nginx"))
+            for name in ("nginx", "gatehouse"):
+                xs = results.get((kind, s, name))
+                if xs:
+                    ratio = f"{med(xs, 'rps') / med(base, 'rps'):.2f}x" if base else "–"
+                    label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
+                    lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {sum(x['errors'] for x in xs)} | {ratio} |")
+    out = os.path.join(os.path.dirname(args.out), "tls.md")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -4,6 +4,7 @@ using Gatehouse.Controller.Sources;
 using Gatehouse.Controller.Status;
 using Gatehouse.Controller.Telemetry;
 using Gatehouse.Controller.Translation;
+using Gatehouse.Controller.Translation.Tls;
 
 namespace Gatehouse.Controller.Publishing;
 
@@ -32,6 +33,9 @@ public sealed class ControllerLoop : BackgroundService
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private HashSet<Diagnostic> _reported = [];
+
+    // Survives passes so a Secret updated with a broken certificate keeps serving its last good one.
+    private readonly CertificateHistory _certificates = new();
 
     public ControllerLoop(
         IEnumerable<IResourceSource> sources,
@@ -138,7 +142,7 @@ public sealed class ControllerLoop : BackgroundService
                 return true;
             }
 
-            result = IngressTranslator.Translate(gated, _options);
+            result = IngressTranslator.Translate(gated, _options, _certificates);
             result = _gates is null ? result : result with { Config = _gates.Complete(result.Config) };
             ReportRejections(result.Rejections, snapshot);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);

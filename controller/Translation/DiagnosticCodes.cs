@@ -22,4 +22,8 @@ public static class DiagnosticCodes
     public const string InvalidCanary = "invalid_canary";
     public const string CanaryWithoutMain = "canary_without_main";
     public const string CanaryLimit = "canary_limit";
+    public const string MissingSecret = "missing_secret";
+    public const string InvalidSecret = "invalid_secret";
+    public const string CertificateExpired = "certificate_expired";
+    public const string CertificateConflict = "certificate_conflict";
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Gatehouse.Controller.Kubernetes.Models;
 using Gatehouse.Controller.Sources;
+using Gatehouse.Controller.Translation.Tls;
 using Gatehouse.Model;
 
 namespace Gatehouse.Controller.Translation;
@@ -12,14 +13,15 @@ namespace Gatehouse.Controller.Translation;
 /// </summary>
 public static partial class IngressTranslator
 {
-    public static TranslationResult Translate(ResourceSnapshot snapshot, ControllerOptions options)
+    /// <param name="certificates">Last good certificate per Secret, kept by the caller across translations; null: a fresh one.</param>
+    public static TranslationResult Translate(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory? certificates = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        return new Builder(snapshot, options).Build();
+        return new Builder(snapshot, options, certificates ?? new CertificateHistory()).Build();
     }
 
-    private sealed partial class Builder(ResourceSnapshot snapshot, ControllerOptions options)
+    private sealed partial class Builder(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory certificates)
     {
         private const string IngressKind = "Ingress";
 
@@ -48,7 +50,8 @@ public static partial class IngressTranslator
                 .Where(pair => filter.IsServed(pair.Value))
                 .OrderBy(pair => pair.Value.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue)
                 .ThenBy(pair => pair.Key, StringComparer.Ordinal)
-                .Select(pair => pair.Value);
+                .Select(pair => pair.Value)
+                .ToList();
 
             // Canaries attach to routes that main Ingresses claim, so every main Ingress goes first.
             var (mains, canaries) = PartitionCanaries(served);
@@ -78,6 +81,7 @@ public static partial class IngressTranslator
                 Backends = [.. _backends.Values],
                 DefaultBackend = _defaultBackend,
             };
+            config = new TlsTranslator(snapshot, options, certificates, _diagnostics.Add).Apply(config, served);
             return new TranslationResult(config, _diagnostics);
         }
 

@@ -2,6 +2,7 @@ using Gatehouse.Model;
 using Gatehouse.Proxy.Balancing;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Routing;
+using Gatehouse.Proxy.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Proxy.Configuration;
@@ -18,6 +19,9 @@ internal sealed partial class BackendRegistry : IDisposable
     private readonly ILogger _logger;
     private Dictionary<string, (BackendClient Client, RoundRobin Cursor)> _live = new(StringComparer.Ordinal);
     private bool _disposed;
+
+    // Which backend TLS settings each pool was built with (see BackendTlsSettings): a change needs a new pool.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<BackendClient, string> _tlsKeys = [];
 
     public BackendRegistry(ForwarderOptions options, ILogger logger)
     {
@@ -41,6 +45,7 @@ internal sealed partial class BackendRegistry : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var next = new Dictionary<string, (BackendClient Client, RoundRobin Cursor)>(StringComparer.Ordinal);
         var backends = new Dictionary<string, Backend>(StringComparer.Ordinal);
+        var backendTls = BackendTlsSettings.ForBackends(config);
 
         foreach (var backend in config.Backends)
         {
@@ -82,13 +87,21 @@ internal sealed partial class BackendRegistry : IDisposable
             }
 
             (BackendClient, RoundRobin) entry;
-            if (_live.TryGetValue(backend.Name, out var existing) && existing.Client.Protocol == backend.Protocol)
+            var tls = backend.Protocol is BackendProtocol.Https or BackendProtocol.Grpcs ? backendTls.GetValueOrDefault(backend.Name) : null;
+            var tlsKey = tls?.Key ?? "";
+            if (_live.TryGetValue(backend.Name, out var existing) && existing.Client.Protocol == backend.Protocol
+                && (_tlsKeys.TryGetValue(existing.Client, out var existingKey) ? existingKey : "") == tlsKey)
             {
                 entry = existing;
             }
             else
             {
                 entry = (new BackendClient(backend.Name, backend.Protocol, _options), new RoundRobin());
+                if (tls is not null)
+                {
+                    tls.Apply(entry.Item1.Handler.SslOptions);
+                    _tlsKeys.Add(entry.Item1, tlsKey);
+                }
             }
 
             next[backend.Name] = entry;

@@ -1,6 +1,7 @@
 using Gatehouse.Model;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Routing;
+using Gatehouse.Proxy.Tls;
 using Microsoft.Extensions.Logging;
 
 namespace Gatehouse.Proxy.Configuration;
@@ -16,10 +17,14 @@ internal sealed class ProxyConfigState : IDisposable
     private readonly BackendRegistry _registry;
     private volatile RouteTable? _current;
     private volatile ConfigRejection? _lastRejection;
+    private TlsConfigurationBuilder? _tls;
+    private volatile TlsConfiguration? _emptyTls;
+    private readonly ILogger _logger;
 
     public ProxyConfigState(ForwarderOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
         _registry = new BackendRegistry(options, logger);
+        _logger = logger;
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -34,6 +39,29 @@ internal sealed class ProxyConfigState : IDisposable
     public ConfigRejection? LastRejection => _lastRejection;
 
     internal BackendRegistry Registry => _registry;
+
+    /// <summary>The port HTTP → HTTPS redirects point at (443 is left out of the Location).</summary>
+    public int HttpsRedirectPort { get; set; } = 443;
+
+    /// <summary>The certificate cache and SNI compiler, once TLS is enabled (tests assert reuse with it).</summary>
+    internal TlsConfigurationBuilder? TlsBuilder => _tls;
+
+    /// <summary>
+    /// Compiles certificates from now on (the HTTPS listener exists), with <paramref name="fallbackDefault"/>
+    /// served when the config names no default certificate. Call before the first <see cref="Apply"/>.
+    /// </summary>
+    public void EnableTls(ServerCertificate fallbackDefault)
+    {
+        lock (_applyLock)
+        {
+            _tls = new TlsConfigurationBuilder(fallbackDefault, _logger);
+            _emptyTls = _tls.Build(GatehouseConfig.Empty);
+        }
+    }
+
+    /// <summary>What handshakes use: the current generation's TLS view, or only the default certificate before the first config.</summary>
+    public TlsConfiguration CurrentTls
+        => _current?.Tls ?? _emptyTls ?? throw new InvalidOperationException("TLS is not enabled.");
 
     /// <summary>Raised after a new table is published (on the applying thread).</summary>
     public event Action<RouteTable>? TableChanged;
@@ -55,7 +83,7 @@ internal sealed class ProxyConfigState : IDisposable
                     config.Schema,
                     writtenAt,
                     TimeProvider.GetUtcNow());
-                table = new RouteTable(config, compiled.Backends, info);
+                table = new RouteTable(config, compiled.Backends, info) { Tls = _tls?.Build(config) };
             }
             catch
             {

@@ -7,6 +7,8 @@ namespace Gatehouse.Proxy.Hosting;
 /// <summary>Hand-written parser for the proxy's flags. The flag names are a contract with the chart.</summary>
 internal static class CommandLine
 {
+    public const int DefaultHttpsPort = 8443;
+
     public const string Usage = """
         Usage: gatehouse-proxy [--channel PATH] [options]
 
@@ -15,6 +17,8 @@ internal static class CommandLine
                                     (default /var/run/gatehouse/config.bin)
           --address ADDR            traffic listen address (default 0.0.0.0)
           --http-port N             traffic port (default 8080)
+          --https-port N            HTTPS traffic port, h2 and http/1.1 by ALPN (default 8443)
+          --https-redirect-port N   port put in HTTP -> HTTPS redirects; 443 is left out (default 443)
           --admin-address ADDR      admin listen address (default: --address)
           --admin-port N            admin port for /healthz, /readyz, /config, /metrics,
                                     /stats/hosts and the live page at / (default 9090)
@@ -33,7 +37,7 @@ internal static class CommandLine
     public static ProxyOptions? Parse(IReadOnlyList<string> args, out string? error)
     {
         error = null;
-        var options = new ProxyOptions();
+        var options = new ProxyOptions { HttpsPort = DefaultHttpsPort };
         string? channel = null;
         IPAddress? adminAddress = null;
         bool? tracing = null;
@@ -55,7 +59,7 @@ internal static class CommandLine
                 value = arg[(eq + 1)..];
             }
 
-            if (name is not ("--channel" or "--address" or "--http-port" or "--admin-address" or "--admin-port"
+            if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
                 or "--poll-interval-ms" or "--upstream-timeout" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
@@ -109,6 +113,24 @@ internal static class CommandLine
                     }
 
                     options = options with { HttpPort = httpPort };
+                    break;
+                case "--https-port":
+                    if (!TryPort(value, out var httpsPort))
+                    {
+                        error = $"--https-port: '{value}' is not a port (0-65535)";
+                        return null;
+                    }
+
+                    options = options with { HttpsPort = httpsPort };
+                    break;
+                case "--https-redirect-port":
+                    if (!TryPort(value, out var redirectPort) || redirectPort == 0)
+                    {
+                        error = $"--https-redirect-port: '{value}' is not a port (1-65535)";
+                        return null;
+                    }
+
+                    options = options with { HttpsRedirectPort = redirectPort };
                     break;
                 case "--admin-port":
                     if (!TryPort(value, out var adminPort))
@@ -181,6 +203,12 @@ internal static class CommandLine
             && (adminAddress ?? options.Address).Equals(options.Address))
         {
             error = "--http-port and --admin-port must differ: traffic and admin never share a listener";
+            return null;
+        }
+
+        if (options.HttpsPort is { } https && https != 0 && (https == options.HttpPort || (https == options.AdminPort && (adminAddress ?? options.Address).Equals(options.Address))))
+        {
+            error = "--https-port must differ from --http-port and --admin-port";
             return null;
         }
 

@@ -23,6 +23,15 @@ public sealed record ProxyOptions
     /// <summary>Traffic port; 0 picks a free one (see <see cref="ProxyServer.HttpPort"/>).</summary>
     public int HttpPort { get; init; } = 8080;
 
+    /// <summary>
+    /// HTTPS traffic port (--https-port); 0 picks a free one, null runs without an HTTPS listener. The
+    /// command line defaults to 8443; in-process hosts opt in.
+    /// </summary>
+    public int? HttpsPort { get; init; }
+
+    /// <summary>Port written into HTTP → HTTPS redirects (--https-redirect-port); 443 is omitted from the URL.</summary>
+    public int HttpsRedirectPort { get; init; } = 443;
+
     /// <summary>Admin listener address; null means the same as <see cref="Address"/>.</summary>
     public IPAddress? AdminAddress { get; init; }
 

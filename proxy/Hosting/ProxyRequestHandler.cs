@@ -4,6 +4,7 @@ using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Routing;
 using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Proxy.Balancing;
+using Gatehouse.Proxy.Tls;
 using Microsoft.AspNetCore.Http;
 
 using Route = Gatehouse.Proxy.Routing.Route;
@@ -74,6 +75,11 @@ internal sealed class ProxyRequestHandler
         }
 
         outcome.Route = route;
+        if (TlsRequestPolicy.Apply(context, route, table, _state.HttpsRedirectPort) is { } tlsResponse)
+        {
+            return Respond(tlsResponse);
+        }
+
         var endpoint = EndpointSelection.Pick(context, route, out var backend); // canary + balancing
         outcome.Backend = backend;
         if (endpoint is null)

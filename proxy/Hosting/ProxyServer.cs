@@ -4,6 +4,7 @@ using Gatehouse.Proxy.Admin;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Telemetry;
+using Gatehouse.Proxy.Tls;
 using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -68,7 +69,15 @@ public sealed class ProxyServer : IAsyncDisposable
             ConnectTimeout = options.ConnectTimeout,
             RetiredClientGracePeriod = options.RetiredBackendGracePeriod,
         };
-        State = new ProxyConfigState(ForwarderOptions, _loggerFactory.CreateLogger("Gatehouse.Proxy.Configuration"));
+        State = new ProxyConfigState(ForwarderOptions, _loggerFactory.CreateLogger("Gatehouse.Proxy.Configuration"))
+        {
+            HttpsRedirectPort = options.HttpsRedirectPort,
+        };
+        if (options.HttpsPort is not null)
+        {
+            State.EnableTls(SelfSignedCertificate.Create());
+            TlsHandshakes = new TlsHandshakeHandler(() => State.CurrentTls);
+        }
 
         // The meter is scoped to this server so the exporter reports this server's instruments only,
         // even when a process (a test run) hosts several proxies.
@@ -103,6 +112,15 @@ public sealed class ProxyServer : IAsyncDisposable
 
     /// <summary>The bound traffic port (meaningful after <see cref="StartAsync"/>).</summary>
     public int HttpPort { get; private set; }
+
+    /// <summary>The bound HTTPS port (meaningful after <see cref="StartAsync"/>); 0 without an HTTPS listener.</summary>
+    public int HttpsPort { get; private set; }
+
+    /// <summary>
+    /// The HTTPS listener's handshake logic, null without one. Its CertificateSelected event and
+    /// <c>State.CurrentTls.Certificates</c> (with NotAfter) are the hooks for TLS metrics.
+    /// </summary>
+    internal TlsHandshakeHandler? TlsHandshakes { get; }
 
     /// <summary>The bound admin port (meaningful after <see cref="StartAsync"/>).</summary>
     public int AdminPort { get; private set; }
@@ -141,8 +159,9 @@ public sealed class ProxyServer : IAsyncDisposable
 
         await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
         await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
-        HttpPort = BoundPort(_traffic);
-        AdminPort = BoundPort(_admin);
+        HttpPort = BoundPort(_traffic, "http");
+        HttpsPort = TlsHandshakes is null ? 0 : BoundPort(_traffic, "https");
+        AdminPort = BoundPort(_admin, "http");
         _watcher?.Start();
     }
 
@@ -245,17 +264,31 @@ public sealed class ProxyServer : IAsyncDisposable
                     listen.Use(Telemetry.CountConnections);
                 }
             });
+                        if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort)
+            {
+                // ALPN offers h2 and http/1.1; the handshake handler picks certificate and settings per SNI.
+                kestrel.Listen(address, httpsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Use(Telemetry.CountConnections);
+                    listen.UseHttps(handshakes.Configure);
+                });
+            }
         });
 
         return builder.Build();
     }
 
-    private static int BoundPort(WebApplication app)
+    private static int BoundPort(WebApplication app, string scheme)
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         foreach (var address in addresses)
         {
-            return new Uri(address).Port;
+            var uri = new Uri(address);
+            if (uri.Scheme == scheme)
+            {
+                return uri.Port;
+            }
         }
 
         throw new InvalidOperationException("The server did not report a bound address.");

@@ -81,6 +81,9 @@ internal sealed class RouteTable
 
     public long Generation => Info.Generation;
 
+    /// <summary>This generation's certificates and TLS hosts; null when the proxy has no HTTPS listener.</summary>
+    public Tls.TlsConfiguration? Tls { get; init; }
+
     /// <summary>
     /// Finds the route for a request. <paramref name="host"/> is the Host header as received (port
     /// and case are ignored); <paramref name="path"/> is the decoded request path. Returns null for 404.

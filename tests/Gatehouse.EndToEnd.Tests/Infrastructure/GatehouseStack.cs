@@ -36,6 +36,9 @@ internal sealed class GatehouseStack : IAsyncDisposable
 
     public int ProxyAdminPort { get; private set; }
 
+    /// <summary>The proxy's HTTPS port (--https-port).</summary>
+    public int ProxyHttpsPort { get; private set; }
+
     public int ControllerAdminPort { get; private set; }
 
     public ChildProcess? Controller { get; private set; }
@@ -112,12 +115,14 @@ internal sealed class GatehouseStack : IAsyncDisposable
     {
         ProxyPort = FreePort.Next();
         ProxyAdminPort = FreePort.Next();
+        ProxyHttpsPort = FreePort.Next();
         Proxy = Track(ChildProcess.Start("proxy", Binaries.Proxy,
             [
                 "--channel", ChannelPath,
                 "--address", "127.0.0.1",
                 "--http-port", ProxyPort.ToString(),
                 "--admin-port", ProxyAdminPort.ToString(),
+                "--https-port", ProxyHttpsPort.ToString(),
                 "--poll-interval-ms", "20",
                 .. extraArguments,
             ]));
