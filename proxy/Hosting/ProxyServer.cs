@@ -7,6 +7,7 @@ using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Proxy.Tls;
 using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -82,6 +83,10 @@ public sealed class ProxyServer : IAsyncDisposable
         // The meter is scoped to this server so the exporter reports this server's instruments only,
         // even when a process (a test run) hosts several proxies.
         Metrics = new ProxyMetrics(State, scope: this);
+        if (TlsHandshakes is not null)
+        {
+            Metrics.ObserveCertificates(() => CertificateExpiries(State.CurrentTls));
+        }
         _exporter = new PrometheusExporter(new PrometheusExporterOptions { MeterScope = this });
 
         var tracing = options.Tracing;
@@ -272,11 +277,44 @@ public sealed class ProxyServer : IAsyncDisposable
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
                     listen.Use(Telemetry.CountConnections);
                     listen.UseHttps(handshakes.Configure);
+                    listen.Use(CountHandshake);
                 });
             }
         });
 
         return builder.Build();
+    }
+
+    /// <summary>Runs once per connection right after its TLS handshake: protocol and the key type served.</summary>
+    private ConnectionDelegate CountHandshake(ConnectionDelegate next)
+        => connection =>
+        {
+            if (connection.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is { } handshake)
+            {
+                var keyType = connection.Features.Get<TlsConnectionState>()?.Certificate.KeyType switch
+                {
+                    CertificateKeyType.Ecdsa => "ecdsa",
+                    CertificateKeyType.Rsa => "rsa",
+                    { } => "other",
+                    null => "unknown", // no parsed ClientHello: Kestrel's fallback selection
+                };
+                Metrics.TlsHandshakeCompleted(handshake.Protocol, keyType);
+            }
+
+            return next(connection);
+        };
+
+    /// <summary>Per TLS host, when the first of its certificates expires (certificate expiry metric).</summary>
+    private static IEnumerable<(string Host, DateTimeOffset NotAfter)> CertificateExpiries(TlsConfiguration tls)
+    {
+        foreach (var host in tls.Hosts)
+        {
+            var certificates = tls.Resolve(host).Certificates;
+            if (!certificates.IsDefaultOrEmpty)
+            {
+                yield return (host, certificates.Min(static c => new DateTimeOffset(c.Leaf.NotAfter.ToUniversalTime())));
+            }
+        }
     }
 
     private static int BoundPort(WebApplication app, string scheme)

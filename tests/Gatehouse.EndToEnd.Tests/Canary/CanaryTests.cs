@@ -19,6 +19,19 @@ public sealed class CanaryTests(CanaryStackFixture fixture) : IClassFixture<Cana
         Assert.Equal(Main, await fixture.BackendAsync("header.test", "/", ("X-Canary", "maybe")));
         Assert.Equal(Main, await fixture.BackendAsync("header.test", "/"));
         Assert.Equal(Main, await fixture.BackendAsync("header.test", "/", ("X-Other", "always")));
+
+        // Per-host metrics tell the canary's share apart: its own series, labelled with the canary Ingress.
+        using var client = new HttpClient();
+        var lines = (await client.GetStringAsync(new Uri($"http://127.0.0.1:{fixture.Stack.ProxyAdminPort}/metrics")))
+            .Split('\n')
+            .Where(l => l.StartsWith("gatehouse_requests_total{", StringComparison.Ordinal) && l.Contains("host=\"header.test\"", StringComparison.Ordinal))
+            .ToList();
+        var canary = Assert.Single(lines, l => l.Contains("canary=\"true\"", StringComparison.Ordinal));
+        Assert.Contains("ingress=\"header-canary\"", canary, StringComparison.Ordinal);
+        Assert.Contains("service=\"svc-canary\"", canary, StringComparison.Ordinal);
+        Assert.EndsWith(" 1", canary, StringComparison.Ordinal);
+        var main = Assert.Single(lines, l => l.Contains("canary=\"false\"", StringComparison.Ordinal));
+        Assert.EndsWith(" 4", main, StringComparison.Ordinal);
     }
 
     [Fact]

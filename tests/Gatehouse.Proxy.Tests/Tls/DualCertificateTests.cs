@@ -44,6 +44,23 @@ public sealed class DualCertificateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HandshakesAreCountedByProtocolAndKeyTypeAndExpiryIsExported()
+    {
+        await TlsProbe.OpenSslAsync(Port, "-servername", "dual.example.com", "-tls1_3");
+        await TlsProbe.OpenSslAsync(Port, "-servername", "dual.example.com", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
+        await TlsProbe.OpenSslAsync(Port, "-servername", "dual.example.com", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
+
+        using var client = new HttpClient();
+        var metrics = await client.GetStringAsync(new Uri($"http://127.0.0.1:{_proxy!.AdminPort}/metrics"));
+
+        Assert.Contains("gatehouse_tls_handshakes_total{key_type=\"ecdsa\",protocol=\"TLSv1.3\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_tls_handshakes_total{key_type=\"rsa\",protocol=\"TLSv1.2\"} 2", metrics, StringComparison.Ordinal);
+        var expiry = metrics.Split('\n').Single(l => l.StartsWith("gatehouse_tls_certificate_expiry_timestamp_seconds{host=\"dual.example.com\"}", StringComparison.Ordinal));
+        var notAfter = double.Parse(expiry[(expiry.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(notAfter, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddYears(20).ToUnixTimeSeconds());
+    }
+
+    [Fact]
     public async Task Tls13ClientOfferingOnlyRsaPssGetsRsa()
     {
         var output = await TlsProbe.OpenSslAsync(Port, "-servername", "dual.example.com", "-sigalgs", "rsa_pss_rsae_sha256");
