@@ -59,7 +59,8 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.Equal("Rejected", (string?)warning["reason"]);
         Assert.Contains("no-such-service", (string?)warning["message"], StringComparison.Ordinal);
         Assert.Equal("gatehouse-controller", (string?)warning["source"]?["component"]);
-        Assert.Contains(_api.EventsAbout("default", "web"), e => (string?)e["reason"] == "Sync");
+        // Events are written from a background queue, so the "first served" one may land after the warning.
+        await _api.WaitUntilAsync(() => _api.EventsAbout("default", "web").Any(e => (string?)e["reason"] == "Sync"));
 
         // The leader stops gracefully: it releases the lease and the follower takes over well before the lease would expire.
         leader.Terminate();
