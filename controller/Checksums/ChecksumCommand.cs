@@ -28,7 +28,11 @@ public static class ChecksumCommand
           --namespace NS            namespace of the printed resources (default: default)
           --name NAME               their name (default: gatehouse)
           --checksum-api-group G    gatehouse.io (default) or tengine.taobao.org
+          --annotations-prefix P    prefix of the version annotation, as the controller's flag
+                                    (default: nginx.ingress.kubernetes.io)
           --ids                     print the ids, one a line, instead of the resources
+          --apply                   with --kubeconfig: create or update the resources in the cluster
+                                    (merge patch of spec) instead of printing them
           -h, --help                show this help
         """;
 
@@ -39,6 +43,7 @@ public static class ChecksumCommand
         ArgumentNullException.ThrowIfNull(error);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var idsOnly = false;
+        var apply = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -49,7 +54,10 @@ public static class ChecksumCommand
                 case "--ids":
                     idsOnly = true;
                     continue;
-                case "--manifests" or "--kubeconfig" or "--context" or "--kind" or "--namespace" or "--name" or "--checksum-api-group"
+                case "--apply":
+                    apply = true;
+                    continue;
+                case "--manifests" or "--kubeconfig" or "--context" or "--kind" or "--namespace" or "--name" or "--checksum-api-group" or "--annotations-prefix"
                     when i + 1 < args.Count && !values.ContainsKey(args[i]):
                     values[args[i]] = args[++i];
                     continue;
@@ -63,6 +71,11 @@ public static class ChecksumCommand
         if ((manifests is null) == (kubeconfig is null))
         {
             return await UsageErrorAsync(error, "give exactly one of --manifests DIR and --kubeconfig PATH").ConfigureAwait(false);
+        }
+
+        if (apply && (kubeconfig is null || idsOnly))
+        {
+            return await UsageErrorAsync(error, "--apply needs --kubeconfig (and prints nothing, so not --ids)").ConfigureAwait(false);
         }
 
         var kind = values.GetValueOrDefault("--kind", "all");
@@ -92,10 +105,38 @@ public static class ChecksumCommand
             return 1;
         }
 
-        var prefix = ControllerOptions.DefaultAnnotationsPrefix + "/";
+        // The "version" annotation is read under the same prefix as the controller's (--annotations-prefix).
+        var prefix = values.GetValueOrDefault("--annotations-prefix", ControllerOptions.DefaultAnnotationsPrefix).TrimEnd('/') + "/";
         var timestamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var ns = values.GetValueOrDefault("--namespace", ManifestParser.DefaultNamespace);
         var name = values.GetValueOrDefault("--name", "gatehouse");
+        if (apply)
+        {
+            var configuration = KubernetesClientConfiguration.FromKubeconfig(kubeconfig!, values.GetValueOrDefault("--context"));
+            using var api = new KubernetesApiClient(configuration);
+            try
+            {
+                if (kind is "ingress" or "all")
+                {
+                    var ids = ChecksumCalculator.Sort(snapshot.Ingresses.Values.Select(i => ChecksumIds.ForIngress(i, prefix)).OfType<string>());
+                    await output.WriteLineAsync(await ApplyAsync<IngressCheckSum>(api, group, IngressCheckSum.Plural, ns, name, timestamp, ids).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+
+                if (kind is "secret" or "all")
+                {
+                    var ids = ChecksumCalculator.Sort(snapshot.Secrets.Values.Select(s => ChecksumIds.ForSecret(s, prefix)).OfType<string>());
+                    await output.WriteLineAsync(await ApplyAsync<SecretCheckSum>(api, group, SecretCheckSum.Plural, ns, name, timestamp, ids).ConfigureAwait(false)).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException or TaskCanceledException)
+            {
+                await error.WriteLineAsync($"gatehouse-controller checksum: applying failed: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            return 0;
+        }
+
         var documents = new List<string>();
         if (kind is "ingress" or "all")
         {
@@ -127,6 +168,37 @@ public static class ChecksumCommand
               ids: "{ChecksumCalculator.Join(sortedIds)}"
 
             """;
+
+    /// <summary>
+    /// Creates the resource, or merge-patches the spec of the existing one (other fields, labels and
+    /// annotations an operator set stay). Returns a line saying which, like kubectl apply.
+    /// </summary>
+    private static async Task<string> ApplyAsync<T>(IKubernetesApi api, string group, string plural, string @namespace, string name, string timestamp, IReadOnlyList<string> sortedIds)
+        where T : CheckSumResource, new()
+    {
+        var collection = $"/apis/{group}/{CheckSumResource.Version}/namespaces/{@namespace}/{plural}";
+        var spec = new CheckSumSpec { Timestamp = timestamp, Checksum = ChecksumCalculator.Md5(sortedIds), Ids = ChecksumCalculator.Join(sortedIds) };
+        var existing = await api.GetAsync<T>($"{collection}/{name}", CancellationToken.None).ConfigureAwait(false);
+        if (existing is null)
+        {
+            var created = new T
+            {
+                ApiVersion = $"{group}/{CheckSumResource.Version}",
+                Kind = typeof(T) == typeof(IngressCheckSum) ? IngressCheckSum.KindName : SecretCheckSum.KindName,
+                Metadata = new ObjectMeta { Name = name, Namespace = @namespace },
+                Spec = spec,
+            };
+            await api.CreateAsync(collection, created, CancellationToken.None).ConfigureAwait(false);
+            return $"{plural}.{group}/{name} created (checksum {spec.Checksum})";
+        }
+
+        var patch = new System.Text.Json.Nodes.JsonObject
+        {
+            ["spec"] = new System.Text.Json.Nodes.JsonObject { ["timestamp"] = spec.Timestamp, ["checksum"] = spec.Checksum, ["ids"] = spec.Ids },
+        };
+        await api.PatchAsync<T>($"{collection}/{name}", patch, CancellationToken.None).ConfigureAwait(false);
+        return $"{plural}.{group}/{name} configured (checksum {spec.Checksum})";
+    }
 
     private static async Task<ResourceSnapshot> ReadFolderAsync(string directory)
     {

@@ -64,6 +64,66 @@ public sealed class ChecksumCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Apply_creates_the_resource_then_updates_its_spec_in_place()
+    {
+        _server.Apply(Versioned(KubeObjects.Ingress("web", "shop-7"), "2"));
+        var kubeconfig = await WriteKubeconfigAsync();
+        const string Resource = "/apis/gatehouse.io/v1/ingresschecksums";
+
+        var output = new StringWriter();
+        var exit = await ChecksumCommand.RunAsync(["--kubeconfig", kubeconfig, "--kind", "ingress", "--namespace", "gatehouse", "--apply"], output, new StringWriter());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("ingresschecksums.gatehouse.io/gatehouse created", output.ToString(), StringComparison.Ordinal);
+        var created = _server.Store.Get(Resource, "gatehouse", "gatehouse")!;
+        Assert.Equal("7-2", (string?)created["spec"]!["ids"]);
+        Assert.Equal("IngressCheckSum", (string?)created["kind"]);
+
+        // An operator's label survives the update; only the spec changes.
+        created["metadata"]!.AsObject()["labels"] = new System.Text.Json.Nodes.JsonObject { ["team"] = "edge" };
+        _server.Store.Upsert(Resource, created);
+        _server.Apply(Versioned(KubeObjects.Ingress("api", "orders-3"), "5"));
+        output = new StringWriter();
+        exit = await ChecksumCommand.RunAsync(["--kubeconfig", kubeconfig, "--kind", "ingress", "--namespace", "gatehouse", "--apply"], output, new StringWriter());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("configured", output.ToString(), StringComparison.Ordinal);
+        var updated = _server.Store.Get(Resource, "gatehouse", "gatehouse")!;
+        Assert.Equal("3-5,7-2", (string?)updated["spec"]!["ids"]);
+        Assert.Equal("35e660d5e5455a638cbac9e46f8b58eb", (string?)updated["spec"]!["checksum"]);
+        Assert.Equal("edge", (string?)updated["metadata"]!["labels"]!["team"]);
+
+        // Under another annotations prefix the nginx.ingress.kubernetes.io/version annotations are not ours.
+        output = new StringWriter();
+        Assert.Equal(0, await ChecksumCommand.RunAsync(["--kubeconfig", kubeconfig, "--kind", "ingress", "--ids", "--annotations-prefix", "gatehouse.io"], output, new StringWriter()));
+        Assert.Equal("", output.ToString().Trim());
+    }
+
+    private async Task<string> WriteKubeconfigAsync()
+    {
+        var kubeconfig = Path.Combine(_directory, "kubeconfig-apply");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            current-context: fake
+            clusters:
+            - name: fake
+              cluster:
+                server: {_server.BaseAddress}
+            users:
+            - name: u
+              user:
+                token: t
+            contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: u
+            """);
+        return kubeconfig;
+    }
+
+    [Fact]
     public async Task Usage_errors_exit_with_two()
     {
         var error = new StringWriter();
