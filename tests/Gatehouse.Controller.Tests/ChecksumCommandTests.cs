@@ -28,25 +28,7 @@ public sealed class ChecksumCommandTests : IAsyncLifetime
         _server.Apply(Versioned(KubeObjects.Ingress("web", "shop-7"), "2"));
         _server.Apply(Versioned(KubeObjects.Ingress("api", "orders-3"), "5"));
         _server.Apply(KubeObjects.Ingress("web", "unversioned-1"));
-        var kubeconfig = Path.Combine(_directory, "kubeconfig");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            current-context: fake
-            clusters:
-            - name: fake
-              cluster:
-                server: {_server.BaseAddress}
-            users:
-            - name: u
-              user:
-                token: t
-            contexts:
-            - name: fake
-              context:
-                cluster: fake
-                user: u
-            """);
+        var kubeconfig = await WriteKubeconfigAsync();
         var output = new StringWriter();
         var error = new StringWriter();
 
@@ -101,7 +83,7 @@ public sealed class ChecksumCommandTests : IAsyncLifetime
 
     private async Task<string> WriteKubeconfigAsync()
     {
-        var kubeconfig = Path.Combine(_directory, "kubeconfig-apply");
+        var kubeconfig = Path.Combine(_directory, "kubeconfig");
         await File.WriteAllTextAsync(kubeconfig, $"""
             apiVersion: v1
             kind: Config
