@@ -179,6 +179,7 @@ public sealed class ControllerLoop : BackgroundService
         var generation = _publisher.LastPublished?.Generation ?? 0;
         var now = _time.GetUtcNow();
         _metrics?.Passed(outcome, generation, result.Rejections, _time.GetElapsedTime(started), now);
+        _metrics?.Served(config);
         if (outcome == PublishOutcome.Published)
         {
             _logger.LogInformation(

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Gatehouse.Controller.Publishing;
 using Gatehouse.Controller.Sources;
 using Gatehouse.Controller.Translation;
+using Gatehouse.Model;
 
 namespace Gatehouse.Controller.Telemetry;
 
@@ -20,6 +21,7 @@ public sealed class ControllerMetrics
     private readonly Gauge<double> _lastSync;
     private volatile Measurement<long>[] _objects = [];
     private volatile Measurement<long>[] _rejections = [];
+    private volatile Measurement<long>[] _served = [];
 
     public ControllerMetrics(IMeterFactory meterFactory)
     {
@@ -48,6 +50,11 @@ public sealed class ControllerMetrics
             "gatehouse_controller_objects",
             () => _objects,
             description: "Objects of each kind in the controller's current snapshot.");
+
+        meter.CreateObservableGauge(
+            "gatehouse_controller_served",
+            () => _served,
+            description: "Objects the last translated config serves: Ingresses with at least one route (canaries included), TLS Secrets whose certificate is published.");
 
         meter.CreateObservableGauge(
             "gatehouse_controller_rejections",
@@ -79,6 +86,24 @@ public sealed class ControllerMetrics
             Kind("EndpointSlice", snapshot.EndpointSlices.Count),
             Kind("Secret", snapshot.Secrets.Count),
         ];
+    }
+
+    /// <summary>Records what a translated config serves (seen, served and rejected objects side by side).</summary>
+    public void Served(GatehouseConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var ingresses = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var route in config.Hosts.SelectMany(h => h.Routes))
+        {
+            ingresses.Add(route.Ingress);
+            foreach (var canary in route.Canaries)
+            {
+                ingresses.Add(canary.Ingress);
+            }
+        }
+
+        ingresses.Remove("");
+        _served = [Kind("Ingress", ingresses.Count), Kind("Secret", config.Certificates.Length)];
     }
 
     /// <summary>Records a pass that translated and reached the publisher.</summary>

@@ -97,6 +97,8 @@ public sealed class ControllerMetricsTests
         Assert.Contains("gatehouse_controller_objects{kind=\"Ingress\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_objects{kind=\"IngressClass\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_objects{kind=\"Service\"} 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_served{kind=\"Ingress\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_served{kind=\"Secret\"} 0\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_rejections{kind=\"Ingress\",reason_code=\"backend_unresolved\"} 1\n", text, StringComparison.Ordinal);
         Assert.Contains("gatehouse_controller_last_sync_timestamp_seconds ", text, StringComparison.Ordinal);
 
