@@ -21,4 +21,30 @@ internal static class EndpointSelection
             ? backend.NextEndpoint()
             : backend.EndpointForHash(hashKey.Compute(context));
     }
+
+    /// <summary>
+    /// The endpoint for another attempt after a retryable failure (proxy-next-upstream): one of
+    /// <paramref name="backend"/>'s endpoints not in <paramref name="tried"/>, or null when none is left.
+    /// </summary>
+    public static BackendEndpoint? PickRetry(Backend backend, ReadOnlySpan<BackendEndpoint> tried)
+    {
+        var endpoints = backend.Endpoints;
+        var count = endpoints.Length;
+        if (count == 0)
+        {
+            return null;
+        }
+
+        var start = backend.NextEndpoint() is { } next ? endpoints.IndexOf(next) : 0;
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = endpoints[(start + i) % count];
+            if (!tried.Contains(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
 }

@@ -22,4 +22,10 @@ public enum ForwarderError
 
     /// <summary>An upgraded (101) connection ended with an error on either side.</summary>
     UpgradeTunnel,
+
+    /// <summary>
+    /// The backend answered with a status listed in proxy-next-upstream (e.g. 502) on an attempt that
+    /// may be retried; its response was discarded and nothing was sent to the client.
+    /// </summary>
+    UpstreamStatus,
 }

@@ -31,8 +31,10 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         _logger = logger;
     }
 
-    public async ValueTask<ForwarderError> SendAsync(HttpContext context, string destinationPrefix, BackendClient client)
+    public async ValueTask<ForwarderError> SendAsync(HttpContext context, ForwardAttempt attempt)
     {
+        var destinationPrefix = attempt.DestinationPrefix;
+        var client = attempt.Client;
         var requestAborted = context.RequestAborted;
         var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
 

@@ -8,6 +8,10 @@ namespace Gatehouse.Proxy.Forwarding;
 /// </summary>
 internal interface IHttpForwarder
 {
-    /// <param name="destinationPrefix">"scheme://address:port"; the request's raw target is appended.</param>
-    ValueTask<ForwarderError> SendAsync(HttpContext context, string destinationPrefix, BackendClient client);
+    /// <summary>
+    /// Forwards <paramref name="context"/>'s request as <paramref name="attempt"/> describes. When the
+    /// attempt may be retried and fails retryably before anything reached the client, the response is
+    /// left untouched (<c>HasStarted</c> false) and the error returned; otherwise the forwarder answers.
+    /// </summary>
+    ValueTask<ForwarderError> SendAsync(HttpContext context, ForwardAttempt attempt);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gatehouse.Model;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Routing;
@@ -89,7 +90,7 @@ internal sealed class ProxyRequestHandler
 
         outcome.Endpoint = endpoint;
         outcome.ForwardStartedAt = Stopwatch.GetTimestamp();
-        return _forwarder.SendAsync(context, endpoint.UriPrefix, backend.Client);
+        return _forwarder.SendAsync(context, new ForwardAttempt(endpoint, backend.Client, default, NextUpstreamConditions.None, mayRetry: false));
     }
 
     private static ValueTask<ForwarderError> Respond(Task written)

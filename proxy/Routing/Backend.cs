@@ -24,7 +24,7 @@ internal sealed class Backend
         var endpoints = new BackendEndpoint[config.Endpoints.Length];
         for (var i = 0; i < endpoints.Length; i++)
         {
-            endpoints[i] = new BackendEndpoint(config.Endpoints[i], config.Protocol);
+            endpoints[i] = new BackendEndpoint(config.Endpoints[i], config.Protocol, new EndpointState());
         }
 
         _endpoints = endpoints;
