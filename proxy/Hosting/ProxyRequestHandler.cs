@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
@@ -39,6 +38,7 @@ internal sealed class ProxyRequestHandler
         var pending = RouteAndForward(context, ref outcome);
         if (pending.IsCompletedSuccessfully)
         {
+            outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(pending.Result));
             _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
             return Task.CompletedTask;
         }
@@ -55,6 +55,7 @@ internal sealed class ProxyRequestHandler
         }
         finally
         {
+            outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(error));
             _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, error);
         }
     }
@@ -89,9 +90,13 @@ internal sealed class ProxyRequestHandler
         }
 
         outcome.Endpoint = endpoint;
-        outcome.ForwardStartedAt = Stopwatch.GetTimestamp();
+        outcome.ForwardStartedAt = endpoint.State.BeginAttempt();
         return _forwarder.SendAsync(context, new ForwardAttempt(endpoint, backend.Client, default, NextUpstreamConditions.None, mayRetry: false));
     }
+
+    /// <summary>Failures that say something about the endpoint (not the client) feed passive health.</summary>
+    private static bool CountsAsEndpointFailure(ForwarderError error)
+        => error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.UpstreamStatus;
 
     private static ValueTask<ForwarderError> Respond(Task written)
         => written.IsCompletedSuccessfully ? default : AwaitResponse(written);
