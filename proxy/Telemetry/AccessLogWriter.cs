@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace Gatehouse.Proxy.Telemetry;
 
 /// <summary>
 /// Writes one JSON line per request to an output stream (stdout in production) from a background
-/// task. Requests only try to queue an entry in a bounded channel; when the writer falls behind,
-/// new entries are dropped and counted rather than slowing requests down.
+/// task. Requests only add an entry to a bounded lock-free queue that the writer drains in batches;
+/// when the writer falls behind, new entries are dropped and counted rather than slowing requests down.
 /// </summary>
 internal sealed class AccessLogWriter : IAsyncDisposable
 {
@@ -32,26 +32,31 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private static readonly JsonEncodedText CanaryName = JsonEncodedText.Encode("canary");
     private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("trace_id");
 
-    private readonly Channel<AccessLogEntry> _queue;
+    private readonly ConcurrentQueue<AccessLogEntry> _queue = new();
+    private readonly int _capacity;
+    private readonly TimeSpan _flushInterval;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Stream _output;
     private readonly Task _writer;
+    private int _queued;
     private long _dropped;
     private long _written;
+    private volatile bool _completed;
 
-    public AccessLogWriter(Stream output, int capacity = DefaultCapacity)
+    public AccessLogWriter(Stream output, int capacity = DefaultCapacity, TimeSpan? flushInterval = null)
     {
         _output = output;
-        _queue = System.Threading.Channels.Channel.CreateBounded<AccessLogEntry>(
-            new BoundedChannelOptions(capacity)
-            {
-                FullMode = BoundedChannelFullMode.DropWrite,
-                SingleReader = true,
-                SingleWriter = false,
-                AllowSynchronousContinuations = false,
-            },
-            _ => Interlocked.Increment(ref _dropped));
+        _capacity = capacity;
+        _flushInterval = flushInterval ?? DefaultFlushInterval;
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>
+    /// How long the writer sleeps when it finds the queue empty. Requests never wake it (no signal, no
+    /// lock on the request path); like nginx's buffered access_log with flush=, a line reaches the
+    /// output at most this late, and under load each wake-up writes hundreds of lines at once.
+    /// </summary>
+    public static TimeSpan DefaultFlushInterval { get; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Entries dropped because the queue was full (gatehouse_access_log_dropped_total).</summary>
     public long Dropped => Volatile.Read(ref _dropped);
@@ -59,42 +64,68 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     /// <summary>Lines written so far.</summary>
     public long Written => Volatile.Read(ref _written);
 
-    public void Enqueue(in AccessLogEntry entry) => _queue.Writer.TryWrite(entry);
+    public void Enqueue(in AccessLogEntry entry)
+    {
+        // A reservation first, so the bound holds without a lock: losing the race only drops.
+        if (_completed || Interlocked.Increment(ref _queued) > _capacity)
+        {
+            if (!_completed)
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
+            Interlocked.Increment(ref _dropped);
+            return;
+        }
+
+        _queue.Enqueue(entry);
+    }
 
     /// <summary>Stops accepting entries and writes what is queued.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        _completed = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     private async Task WriteLoopAsync()
     {
         var buffer = new ArrayBufferWriter<byte>(2 * FlushThreshold);
         var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (true)
             {
-                while (reader.TryRead(out var entry))
+                // Read the flag before draining: entries queued before Dispose set it are then
+                // drained by this pass or the next; none is left behind.
+                var stopping = _stopping.IsCancellationRequested;
+                var drained = await DrainAsync(buffer, json).ConfigureAwait(false);
+                if (stopping)
                 {
-                    var complete = buffer.WrittenCount;
-                    json.Reset(buffer);
-                    Format(json, entry);
-                    json.Flush();
-                    buffer.GetSpan(1)[0] = (byte)'\n';
-                    buffer.Advance(1);
-                    Interlocked.Increment(ref _written);
-                    if (buffer.WrittenCount > FlushThreshold && complete > 0)
+                    if (drained)
                     {
-                        // Write the lines before this one; this one starts the next chunk.
-                        await WriteFrontAsync(buffer, complete).ConfigureAwait(false);
+                        continue;
                     }
+
+                    break;
                 }
 
-                await WriteFrontAsync(buffer, buffer.WrittenCount).ConfigureAwait(false);
-                await _output.FlushAsync().ConfigureAwait(false);
+                if (Volatile.Read(ref _queued) > _capacity / 2)
+                {
+                    // Falling behind: no pause, or the queue would overflow and drop lines.
+                    continue;
+                }
+
+                try
+                {
+                    await Task.Delay(_flushInterval, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Disposing: one more pass drains what is left.
+                }
             }
         }
         catch (IOException)
@@ -105,6 +136,37 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         {
             await json.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Formats and writes every queued entry; false when there was none.</summary>
+    private async ValueTask<bool> DrainAsync(ArrayBufferWriter<byte> buffer, Utf8JsonWriter json)
+    {
+        var any = false;
+        while (_queue.TryDequeue(out var entry))
+        {
+            Interlocked.Decrement(ref _queued);
+            any = true;
+            var complete = buffer.WrittenCount;
+            json.Reset(buffer);
+            Format(json, entry);
+            json.Flush();
+            buffer.GetSpan(1)[0] = (byte)'\n';
+            buffer.Advance(1);
+            Interlocked.Increment(ref _written);
+            if (buffer.WrittenCount > FlushThreshold && complete > 0)
+            {
+                // Write the lines before this one; this one starts the next chunk.
+                await WriteFrontAsync(buffer, complete).ConfigureAwait(false);
+            }
+        }
+
+        if (any)
+        {
+            await WriteFrontAsync(buffer, buffer.WrittenCount).ConfigureAwait(false);
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
+
+        return any;
     }
 
     /// <summary>Writes the first <paramref name="length"/> bytes and keeps the rest at the front of the buffer.</summary>
