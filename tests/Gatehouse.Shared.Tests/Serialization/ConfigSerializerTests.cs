@@ -156,10 +156,17 @@ public sealed class ConfigSerializerTests
         });
         ConfigSerializer.Deserialize(blob); // warm-up (JIT)
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var config = ConfigSerializer.Deserialize(blob);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Empty(config.Hosts);
+        // The least of a few runs: a one-off runtime allocation on this thread (tier-up, OSR) must not
+        // count as the decoder's, while a per-key allocation (20,000 keys) shows in every run.
+        var allocated = long.MaxValue;
+        for (var run = 0; run < 3; run++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var config = ConfigSerializer.Deserialize(blob);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Empty(config.Hosts);
+        }
+
         Assert.True(allocated < 4096, $"allocated {allocated} bytes");
     }
 
