@@ -32,7 +32,7 @@ PENDING_SCENARIOS = {
     "tls-ka": ("HTTPS keep-alive, small body, 50 connections (RSA-2048 and P-256)", "measured by run.py --tls (bench/results/tls.md)"),
     "tls-handshake-rsa": ("HTTPS, full handshake per request, RSA-2048", "measured by run.py --tls (bench/results/tls.md)"),
     "tls-handshake-p256": ("HTTPS, full handshake per request, P-256", "measured by run.py --tls (bench/results/tls.md)"),
-    "h2": ("HTTP/2 end to end with h2load (ALPN h2 over TLS)", "not yet scripted: the HTTPS listener offers h2, h2load is installed"),
+    "h2": ("HTTP/2 end to end with h2load (ALPN h2 over TLS)", "measured by run.py --tls (bench/results/tls.md): h2load -c50 -m10, clients speak h2, both peers HTTP/1.1 to the backend"),
 }
 
 # Named hosts every peer is configured with (server blocks, ACL entries, Ingresses); the hosts1k
@@ -647,7 +647,8 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
 # Self-contained: `run.py --tls` runs only this comparison (own ports, own gatehouse pair) and writes
 # bench/results/tls.md. The certificate is each peer's default one (wrk's SNI is the IP literal).
 TLS_NGINX_PORT, TLS_GATEHOUSE_HTTP, TLS_GATEHOUSE_HTTPS, TLS_GATEHOUSE_ADMIN, TLS_CONTROLLER_ADMIN = 19050, 19051, 19052, 19053, 19054
-TLS_SCENARIOS = {"ka50": "keep-alive HTTPS, 50 connections", "close": "full handshake per request, 50 connections"}
+TLS_SCENARIOS = {"ka50": "keep-alive HTTPS, 50 connections", "close": "full handshake per request, 50 connections",
+                 "h2": "HTTP/2 (ALPN h2), 50 connections x 10 streams (h2load)"}
 
 
 def tls_certificates(work):
@@ -662,7 +663,7 @@ def tls_certificates(work):
 
 def tls_nginx_peer(work, kind, crt, key, workers):
     conf = nginx_conf(work, f"nginx-tls-{kind}", f"""  upstream be {{ server 127.0.0.1:{BACKEND_PORT}; keepalive 256; keepalive_requests 1000000; }}
-  server {{ listen 127.0.0.1:{TLS_NGINX_PORT} ssl backlog=4096; ssl_certificate {crt}; ssl_certificate_key {key};
+  server {{ listen 127.0.0.1:{TLS_NGINX_PORT} ssl http2 backlog=4096; ssl_certificate {crt}; ssl_certificate_key {key};
     ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets off; ssl_session_cache off;
     location / {{ proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}""", workers)
     return Peer("nginx", TLS_NGINX_PORT, lambda: spawn(["nginx", "-c", conf, "-p", work]))
@@ -703,7 +704,28 @@ def tls_start(peer):
     raise RuntimeError(f"{peer.name} TLS port {peer.port} did not answer")
 
 
+def tls_h2load(port, duration):
+    # h2load has no percentiles; its mean request time stands in the p99 column (marked in the report).
+    out = subprocess.run(["h2load", "-t1", "-c50", "-m10", "-D", str(duration), f"https://127.0.0.1:{port}/small"],
+                         capture_output=True, text=True).stdout
+    done = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
+    rate = re.search(r"finished in [\d.]+m?s, ([\d.]+) req/s", out)
+    status = re.search(r"status codes: (\d+) 2xx", out)
+    mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
+    proto = re.search(r"Application protocol: (\S+)", out)
+    if not (done and rate and status and mean and proto):
+        raise RuntimeError("h2load printed no result:\n" + out)
+    if proto.group(1) != "h2":
+        raise RuntimeError(f"h2load negotiated {proto.group(1)}, not h2")
+    m = mean.group(1)
+    mean_ms = float(m[:-2]) if m.endswith("ms") else float(m[:-2]) / 1000 if m.endswith("us") else float(m[:-1]) * 1000
+    failed = int(done.group(5)) + int(done.group(6)) + int(done.group(7)) + (int(done.group(3)) - int(status.group(1)))
+    return {"rps": float(rate.group(1)), "p99": mean_ms, "errors": failed}
+
+
 def tls_wrk(port, scenario, duration):
+    if scenario == "h2":
+        return tls_h2load(port, duration)
     script = "close.lua" if scenario == "close" else "percentiles.lua"
     out = subprocess.run(["wrk", "-t1", "-c50", f"-d{duration}s", "--latency", "-s", os.path.join(HERE, script),
                           f"https://127.0.0.1:{port}/small"], capture_output=True, text=True, check=True).stdout
@@ -750,7 +772,8 @@ def tls_main(args):
     med = lambda xs, k: statistics.median(x[k] for x in xs)
     lines = ["# TLS termination: Gatehouse and nginx, same certificates", "",
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --tls --duration {args.duration} --reps {args.reps}`; "
-             f"medians of {args.reps} interleaved runs; wrk -t1 -c50; nginx without session cache or tickets, so `close` is a full handshake per request on both._", ""]
+             f"medians of {args.reps} interleaved runs; wrk -t1 -c50; nginx without session cache or tickets, so `close` is a full handshake per request on both; "
+             "the h2 rows come from h2load, whose p99 column is its mean request time._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + ["",
               "| certificate | scenario | peer | req/s | p99 ms | errors | req/s vs nginx |", "|---|---|---|---|---|---|---|"]
     for kind in ("rsa", "ecdsa"):
