@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Gatehouse.Model;
 
 namespace Gatehouse.Proxy.Forwarding;
@@ -11,6 +12,9 @@ namespace Gatehouse.Proxy.Forwarding;
 /// </summary>
 internal sealed class BackendClient : IDisposable
 {
+    /// <summary>A route's own proxy-connect-timeout, set on a request only when it differs from the proxy's default.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> ConnectTimeoutOption = new("Gatehouse.ConnectTimeout");
+
     private int _leases;
     private int _disposed;
     private volatile bool _retired;
@@ -78,7 +82,10 @@ internal sealed class BackendClient : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ActivityHeadersPropagator = null,
-            ConnectTimeout = options.ConnectTimeout,
+            // The connect callback enforces the timeout per request (proxy-connect-timeout per route);
+            // the handler's own limit would cap a route asking for more than the default.
+            ConnectTimeout = Timeout.InfiniteTimeSpan,
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(context, options.ConnectTimeout, cancellationToken),
             PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
             Expect100ContinueTimeout = options.Expect100ContinueTimeout,
             EnableMultipleHttp2Connections = true,
@@ -88,5 +95,30 @@ internal sealed class BackendClient : IDisposable
             // certificates cannot be verified against a name anyway.
             SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
         };
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan defaultTimeout, CancellationToken cancellationToken)
+    {
+        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutOption, out var own) ? own : defaultTimeout;
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, deadline.Token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+
+            // Not a cancellation: the forwarder tells a connect timeout (504, proxy-next-upstream timeout) by this.
+            throw new TimeoutException($"connect to {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} timed out after {timeout.TotalMilliseconds:0} ms");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Gatehouse.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -42,9 +43,10 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         var isUpgrade = upgradeFeature is { IsUpgradableRequest: true } && client.RequestVersion == HttpVersion.Version11;
 
         // One source for both the client's abort and the upstream (activity) timeout.
-        var activity = ActivityCancellation.Rent(requestAborted, _options.UpstreamTimeout);
+        var timeouts = attempt.Timeouts;
+        var activity = ActivityCancellation.Rent(requestAborted, timeouts.Read);
 
-        var request = CreateRequestMessage(context, destinationPrefix, client, isUpgrade, activity, out var content);
+        var request = CreateRequestMessage(context, destinationPrefix, client, isUpgrade, activity, timeouts, out var content);
         client.Acquire();
         try
         {
@@ -55,11 +57,20 @@ internal sealed partial class HttpForwarder : IHttpForwarder
             }
             catch (Exception ex)
             {
-                return await HandleRequestFailureAsync(context, destinationPrefix, client, ex, content, requestAborted).ConfigureAwait(false);
+                return await HandleRequestFailureAsync(context, attempt, ex, content, requestAborted).ConfigureAwait(false);
             }
 
             using (response)
             {
+                if (attempt.MayRetry
+                    && (attempt.RetryOn & Policies.UpstreamPolicy.ConditionFor((int)response.StatusCode)) != 0
+                    && content is not { Started: true })
+                {
+                    // proxy-next-upstream http_NNN: this answer is dropped unseen, another endpoint gets the request.
+                    LogRetryableStatus(_logger, client.Name, destinationPrefix, (int)response.StatusCode);
+                    return ForwarderError.UpstreamStatus;
+                }
+
                 if (isUpgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
                 {
                     // A tunnel may sit idle for as long as its peers like; only the client's abort
@@ -70,9 +81,9 @@ internal sealed partial class HttpForwarder : IHttpForwarder
 
                 // From here the upstream timeout bounds the wait between body chunks (like nginx's
                 // proxy_read_timeout), so a backend stalling mid-body cannot hold the client forever.
-                activity.CancelAfter(_options.UpstreamTimeout);
+                activity.CancelAfter(timeouts.Read);
                 CopyResponseHeaders(context, response);
-                return await CopyResponseBodyAsync(context, response, activity).ConfigureAwait(false);
+                return await CopyResponseBodyAsync(context, response, activity, timeouts.Read).ConfigureAwait(false);
             }
         }
         finally
@@ -91,6 +102,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         BackendClient client,
         bool isUpgrade,
         CancellationTokenSource activity,
+        UpstreamTimeouts timeouts,
         out StreamCopyHttpContent? content)
     {
         var incoming = context.Request;
@@ -115,8 +127,14 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         content = null;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
-            content = new StreamCopyHttpContent(context, activity, _options.UpstreamTimeout);
+            content = new StreamCopyHttpContent(context, activity, timeouts.Send, timeouts.Read);
             request.Content = content;
+        }
+
+        if (timeouts.Connect != _options.ConnectTimeout)
+        {
+            // Only routes with their own proxy-connect-timeout pay for the options dictionary.
+            request.Options.Set(BackendClient.ConnectTimeoutOption, timeouts.Connect);
         }
 
         var headers = incoming.Headers;
@@ -281,7 +299,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         return new StringValues(array);
     }
 
-    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationTokenSource activity)
+    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationTokenSource activity, TimeSpan readTimeout)
     {
         var cancellationToken = activity.Token;
         try
@@ -289,7 +307,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
             var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (source.ConfigureAwait(false))
             {
-                await StreamCopier.CopyAsync(source, context.Response.Body, cancellationToken, activity, _options.UpstreamTimeout).ConfigureAwait(false);
+                await StreamCopier.CopyAsync(source, context.Response.Body, cancellationToken, activity, readTimeout).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException or ObjectDisposedException)
@@ -387,12 +405,13 @@ internal sealed partial class HttpForwarder : IHttpForwarder
 
     private async ValueTask<ForwarderError> HandleRequestFailureAsync(
         HttpContext context,
-        string destinationPrefix,
-        BackendClient client,
+        ForwardAttempt attempt,
         Exception exception,
         StreamCopyHttpContent? content,
         CancellationToken requestAborted)
     {
+        var client = attempt.Client;
+        var destinationPrefix = attempt.DestinationPrefix;
         if (requestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.
@@ -406,28 +425,59 @@ internal sealed partial class HttpForwarder : IHttpForwarder
             return ForwarderError.RequestBodyClient;
         }
 
-        // Our activity source cancelled without the client aborting: the backend was too slow.
-        // A connect timeout surfaces as a cancellation too, but not of our token.
-        if (exception is OperationCanceledException oce && oce.CancellationToken.IsCancellationRequested)
+        var (condition, reason) = Classify(exception);
+        var timedOut = condition == NextUpstreamConditions.Timeout;
+
+        // A retry is only honest while the client's body is untouched: a streamed body cannot be replayed.
+        if (attempt.MayRetry && (attempt.RetryOn & condition) != 0 && content is not { Started: true })
         {
-            LogTimedOut(_logger, client.Name, destinationPrefix);
+            LogRetryableFailure(_logger, client.Name, destinationPrefix, reason, exception.Message);
+            return timedOut ? ForwarderError.RequestTimedOut : ForwarderError.Request;
+        }
+
+        if (timedOut)
+        {
+            // nginx answers 504 for an upstream that timed out connecting or answering.
+            LogTimedOut(_logger, client.Name, destinationPrefix, reason);
             await ErrorResponse.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "upstream timed out: " + client.Name + "\n").ConfigureAwait(false);
             return ForwarderError.RequestTimedOut;
         }
 
-        var reason = exception is HttpRequestException hre
-            ? hre.HttpRequestError switch
-            {
-                HttpRequestError.ConnectionError => "connect failed",
-                HttpRequestError.SecureConnectionError => "tls handshake failed",
-                HttpRequestError.ResponseEnded => "connection closed before response",
-                HttpRequestError.InvalidResponse => "invalid response",
-                _ => "request failed",
-            }
-            : exception is OperationCanceledException ? "connect timed out" : "request failed";
         LogRequestFailed(_logger, client.Name, destinationPrefix, reason, exception.Message);
         await ErrorResponse.WriteAsync(context, StatusCodes.Status502BadGateway, "bad gateway: " + reason + " to " + client.Name + "\n").ConfigureAwait(false);
         return ForwarderError.Request;
+    }
+
+    /// <summary>Which proxy-next-upstream condition a failed send is, and a short reason for logs and the 502 body.</summary>
+    private static (NextUpstreamConditions Condition, string Reason) Classify(Exception exception)
+    {
+        // Our activity source cancelled without the client aborting: the backend was too slow.
+        if (exception is OperationCanceledException oce && oce.CancellationToken.IsCancellationRequested)
+        {
+            return (NextUpstreamConditions.Timeout, "read timed out");
+        }
+
+        if (exception is HttpRequestException hre)
+        {
+            if (hre.InnerException is TimeoutException)
+            {
+                return (NextUpstreamConditions.Timeout, "connect timed out");
+            }
+
+            return hre.HttpRequestError switch
+            {
+                HttpRequestError.ConnectionError => (NextUpstreamConditions.Error, "connect failed"),
+                HttpRequestError.SecureConnectionError => (NextUpstreamConditions.Error, "tls handshake failed"),
+                HttpRequestError.ResponseEnded => (NextUpstreamConditions.Error, "connection closed before response"),
+                HttpRequestError.InvalidResponse => (NextUpstreamConditions.InvalidHeader, "invalid response"),
+                _ => (NextUpstreamConditions.Error, "request failed"),
+            };
+        }
+
+        // SocketsHttpHandler's own connect timeout surfaces as a cancellation of a token that is not ours.
+        return exception is OperationCanceledException
+            ? (NextUpstreamConditions.Timeout, "connect timed out")
+            : (NextUpstreamConditions.Error, "request failed");
     }
 
     private static string PortString(int port) => port switch
@@ -439,8 +489,14 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         _ => port.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Backend} at {Destination} timed out")]
-    private static partial void LogTimedOut(ILogger logger, string backend, string destination);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Backend} at {Destination} timed out: {Reason}")]
+    private static partial void LogTimedOut(ILogger logger, string backend, string destination, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request to {Backend} at {Destination} failed, trying the next endpoint: {Reason}: {Error}")]
+    private static partial void LogRetryableFailure(ILogger logger, string backend, string destination, string reason, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Backend} at {Destination} answered {Status}, trying the next endpoint (proxy-next-upstream)")]
+    private static partial void LogRetryableStatus(ILogger logger, string backend, string destination, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request to {Backend} at {Destination} failed: {Reason}: {Error}")]
     private static partial void LogRequestFailed(ILogger logger, string backend, string destination, string reason, string error);

@@ -14,14 +14,18 @@ internal sealed class StreamCopyHttpContent : HttpContent
     private readonly HttpContext _context;
     private readonly CancellationTokenSource _activity;
     private readonly TimeSpan _activityTimeout;
+    private readonly TimeSpan _readTimeout;
 
     /// <param name="activity">The request's timeout source; every chunk read from the client pushes its
     /// deadline back, so a slow but steady upload is not cut off by the upstream timeout.</param>
-    public StreamCopyHttpContent(HttpContext context, CancellationTokenSource activity, TimeSpan activityTimeout)
+    /// <param name="activityTimeout">proxy-send-timeout: the longest a write of one chunk to the backend may wait.</param>
+    /// <param name="readTimeout">proxy-read-timeout: once the body is sent, the wait for the response starts.</param>
+    public StreamCopyHttpContent(HttpContext context, CancellationTokenSource activity, TimeSpan activityTimeout, TimeSpan readTimeout)
     {
         _context = context;
         _activity = activity;
         _activityTimeout = activityTimeout;
+        _readTimeout = readTimeout;
     }
 
     /// <summary>True once the handler started sending the body.</summary>
@@ -91,6 +95,15 @@ internal sealed class StreamCopyHttpContent : HttpContent
             if (pendingFlush)
             {
                 await stream.FlushAsync(token).ConfigureAwait(false);
+            }
+
+            try
+            {
+                _activity.CancelAfter(_readTimeout);
+            }
+            catch (ObjectDisposedException)
+            {
+                // As above: the exchange is over.
             }
         }
         finally

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
@@ -23,12 +25,14 @@ internal sealed class ProxyRequestHandler
     private readonly ProxyConfigState _state;
     private readonly IHttpForwarder _forwarder;
     private readonly RequestTelemetry _telemetry;
+    private readonly ForwarderOptions _options;
 
-    public ProxyRequestHandler(ProxyConfigState state, IHttpForwarder forwarder, RequestTelemetry telemetry)
+    public ProxyRequestHandler(ProxyConfigState state, IHttpForwarder forwarder, RequestTelemetry telemetry, ForwarderOptions options)
     {
         _state = state;
         _forwarder = forwarder;
         _telemetry = telemetry;
+        _options = options;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -36,7 +40,7 @@ internal sealed class ProxyRequestHandler
         var observation = _telemetry.Start(context);
         var outcome = new Outcome();
         var pending = RouteAndForward(context, ref outcome);
-        if (pending.IsCompletedSuccessfully)
+        if (pending.IsCompletedSuccessfully && !NeedsRetry(context, outcome, pending.Result))
         {
             outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(pending.Result));
             _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
@@ -49,16 +53,110 @@ internal sealed class ProxyRequestHandler
     private async Task CompleteAsync(ValueTask<ForwarderError> pending, RequestObservation observation, HttpContext context, Outcome outcome)
     {
         var error = ForwarderError.None;
+        var attemptEnded = false;
         try
         {
             error = await pending.ConfigureAwait(false);
+            if (NeedsRetry(context, outcome, error))
+            {
+                // The loop ends every attempt it makes, the first one included.
+                attemptEnded = true;
+                (error, outcome.Endpoint, outcome.ForwardStartedAt) = await RetryAsync(context, outcome, error, observation.StartedAt).ConfigureAwait(false);
+            }
         }
         finally
         {
-            outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(error));
+            if (!attemptEnded)
+            {
+                outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(error));
+            }
+
             _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, error);
         }
     }
+
+    /// <summary>
+    /// proxy-next-upstream: the attempt failed in a way the route retries, and the forwarder left the
+    /// response untouched. Further endpoints are tried until one answers, the tries or the endpoints
+    /// run out, or proxy-next-upstream-timeout has passed; the last attempt answers whatever happens.
+    /// Returns the final outcome and the endpoint of the last attempt.
+    /// </summary>
+    private async ValueTask<(ForwarderError Error, BackendEndpoint Endpoint, long StartedAt)> RetryAsync(
+        HttpContext context, Outcome outcome, ForwarderError error, long requestStartedAt)
+    {
+        var route = outcome.Route!;
+        var backend = outcome.Backend!;
+        var policy = route.Upstream;
+        var timeouts = policy.Timeouts(_options);
+        var maxTries = policy.Tries == 0 ? backend.EndpointCount : Math.Min(policy.Tries, backend.EndpointCount);
+        var budget = policy.RetryBudget;
+        var tried = new List<BackendEndpoint>(Math.Min(maxTries, 8)) { outcome.Endpoint! };
+        var endpoint = outcome.Endpoint!;
+        var startedAt = outcome.ForwardStartedAt;
+        var open = true;
+        try
+        {
+            while (true)
+            {
+                endpoint.State.EndAttempt(startedAt, failed: true);
+                open = false;
+                var withinBudget = budget <= TimeSpan.Zero || Stopwatch.GetElapsedTime(requestStartedAt) < budget;
+                var next = tried.Count < maxTries && withinBudget && !context.RequestAborted.IsCancellationRequested
+                    ? EndpointSelection.PickRetry(backend, CollectionsMarshal.AsSpan(tried))
+                    : null;
+                if (next is null)
+                {
+                    // Nobody left to ask: answer for the attempt that failed unanswered.
+                    return (await AnswerUnretriedAsync(context, backend, error).ConfigureAwait(false), endpoint, startedAt);
+                }
+
+                _telemetry.RetryAttempted(route);
+                tried.Add(next);
+                endpoint = next;
+                var mayRetry = tried.Count < maxTries;
+                startedAt = endpoint.State.BeginAttempt();
+                open = true;
+                error = await _forwarder.SendAsync(context, new ForwardAttempt(endpoint, backend.Client, timeouts, policy.RetryOn, mayRetry)).ConfigureAwait(false);
+                if (!mayRetry || !IsRetryable(error) || context.Response.HasStarted)
+                {
+                    endpoint.State.EndAttempt(startedAt, CountsAsEndpointFailure(error));
+                    open = false;
+                    return (error, endpoint, startedAt);
+                }
+            }
+        }
+        finally
+        {
+            if (open)
+            {
+                // An exception mid-attempt still ends that attempt for the endpoint's bookkeeping.
+                endpoint.State.EndAttempt(startedAt, failed: true);
+            }
+        }
+    }
+
+    private static Task<ForwarderError> AnswerUnretriedAsync(HttpContext context, Backend backend, ForwarderError error)
+    {
+        var (status, message) = error switch
+        {
+            ForwarderError.RequestTimedOut => (StatusCodes.Status504GatewayTimeout, "upstream timed out: " + backend.Name + "\n"),
+            ForwarderError.UpstreamStatus => (StatusCodes.Status502BadGateway, "bad gateway: every endpoint tried answered an error (proxy-next-upstream) for " + backend.Name + "\n"),
+            _ => (StatusCodes.Status502BadGateway, "bad gateway: no endpoint of " + backend.Name + " could be reached\n"),
+        };
+        return AnswerAsync(context, status, message, error);
+    }
+
+    private static async Task<ForwarderError> AnswerAsync(HttpContext context, int status, string message, ForwarderError error)
+    {
+        await ErrorResponse.WriteAsync(context, status, message).ConfigureAwait(false);
+        return error;
+    }
+
+    private static bool NeedsRetry(HttpContext context, in Outcome outcome, ForwarderError error)
+        => outcome.MayRetry && IsRetryable(error) && !context.Response.HasStarted;
+
+    private static bool IsRetryable(ForwarderError error)
+        => error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.UpstreamStatus;
 
     private ValueTask<ForwarderError> RouteAndForward(HttpContext context, ref Outcome outcome)
     {
@@ -89,9 +187,11 @@ internal sealed class ProxyRequestHandler
             return Respond(ErrorResponse.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, backend.NoEndpointsMessage));
         }
 
+        var policy = route.Upstream;
         outcome.Endpoint = endpoint;
+        outcome.MayRetry = backend.EndpointCount > 1 && policy.AllowsRetry(request.Method);
         outcome.ForwardStartedAt = endpoint.State.BeginAttempt();
-        return _forwarder.SendAsync(context, new ForwardAttempt(endpoint, backend.Client, default, NextUpstreamConditions.None, mayRetry: false));
+        return _forwarder.SendAsync(context, new ForwardAttempt(endpoint, backend.Client, policy.Timeouts(_options), policy.RetryOn, outcome.MayRetry));
     }
 
     /// <summary>Failures that say something about the endpoint (not the client) feed passive health.</summary>
@@ -114,5 +214,8 @@ internal sealed class ProxyRequestHandler
         public Backend? Backend;
         public BackendEndpoint? Endpoint;
         public long ForwardStartedAt;
+
+        /// <summary>The first attempt was sent with <see cref="ForwardAttempt.MayRetry"/>.</summary>
+        public bool MayRetry;
     }
 }

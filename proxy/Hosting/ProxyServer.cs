@@ -154,7 +154,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
-        var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry);
+        var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
 

@@ -1,6 +1,7 @@
 using Gatehouse.Model;
 using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Proxy.Balancing;
+using Gatehouse.Proxy.Policies;
 using Gatehouse.Proxy.Routing.Canary;
 
 namespace Gatehouse.Proxy.Routing;
@@ -14,6 +15,7 @@ internal sealed class Route
         Config = config;
         Backend = backend;
         HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
+        Upstream = UpstreamPolicy.For(config?.Upstream);
         if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
         {
             Canaries = new CanarySelector(config.Canaries, resolveBackend);
@@ -32,6 +34,9 @@ internal sealed class Route
 
     /// <summary>upstream-hash-by of the main Ingress, or null for round robin.</summary>
     public HashKey? HashKey { get; }
+
+    /// <summary>Timeouts and retries of the main Ingress; a canary's request uses them too (as in ingress-nginx).</summary>
+    public UpstreamPolicy Upstream { get; }
 
     /// <summary>The route's canaries, or null when it has none.</summary>
     public CanarySelector? Canaries { get; }
