@@ -1,3 +1,4 @@
+using Gatehouse.Model;
 using Gatehouse.Proxy.Routing;
 using Gatehouse.Proxy.Routing.Canary;
 using Microsoft.AspNetCore.Http;
@@ -17,9 +18,13 @@ internal static class EndpointSelection
         var canary = CanaryRouting.SelectCanary(context, route);
         backend = canary?.Backend ?? route.Backend;
         var hashKey = canary is null ? route.HashKey : canary.HashKey;
-        return hashKey is null || backend.EndpointCount < 2
-            ? backend.NextEndpoint()
-            : backend.EndpointForHash(hashKey.Compute(context));
+        if (hashKey is not null && backend.EndpointCount > 1)
+        {
+            return backend.EndpointForHash(hashKey.Compute(context));
+        }
+
+        var balancing = canary is null ? route.LoadBalance : canary.LoadBalance;
+        return balancing == LoadBalancingPolicy.Ewma ? backend.EwmaEndpoint() : backend.NextEndpoint();
     }
 
     /// <summary>
@@ -35,16 +40,26 @@ internal static class EndpointSelection
             return null;
         }
 
+        // Round-robin order from the cursor, preferring endpoints passive health has not ejected.
         var start = backend.NextEndpoint() is { } next ? endpoints.IndexOf(next) : 0;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        BackendEndpoint? ejected = null;
         for (var i = 0; i < count; i++)
         {
             var candidate = endpoints[(start + i) % count];
-            if (!tried.Contains(candidate))
+            if (tried.Contains(candidate))
+            {
+                continue;
+            }
+
+            if (candidate.State.IsAvailable(now))
             {
                 return candidate;
             }
+
+            ejected ??= candidate;
         }
 
-        return null;
+        return ejected;
     }
 }

@@ -19,6 +19,10 @@ internal sealed partial class BackendRegistry : IDisposable
     private readonly ILogger _logger;
     private Dictionary<string, (BackendClient Client, RoundRobin Cursor)> _live = new(StringComparer.Ordinal);
     private bool _disposed;
+    private readonly PassiveHealth _health;
+
+    // Each live backend's endpoint states by address, carried into the next generation's backends.
+    private Dictionary<string, IReadOnlyDictionary<string, EndpointState>> _liveStates = new(StringComparer.Ordinal);
 
     // Which backend TLS settings each pool was built with (see BackendTlsSettings): a change needs a new pool.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<BackendClient, string> _tlsKeys = [];
@@ -27,6 +31,7 @@ internal sealed partial class BackendRegistry : IDisposable
     {
         _options = options;
         _logger = logger;
+        _health = new PassiveHealth(options.MaxFails, options.FailTimeout, logger);
     }
 
     /// <summary>Number of clients disposed so far (diagnostics and tests).</summary>
@@ -105,7 +110,7 @@ internal sealed partial class BackendRegistry : IDisposable
             }
 
             next[backend.Name] = entry;
-            backends[backend.Name] = new Backend(backend, entry.Item1, entry.Item2);
+            backends[backend.Name] = new Backend(backend, entry.Item1, entry.Item2, _liveStates.GetValueOrDefault(backend.Name), _health);
         }
     }
 
@@ -121,6 +126,13 @@ internal sealed partial class BackendRegistry : IDisposable
         }
 
         _live = compiled.Clients;
+        var states = new Dictionary<string, IReadOnlyDictionary<string, EndpointState>>(compiled.Backends.Count, StringComparer.Ordinal);
+        foreach (var (name, backend) in compiled.Backends)
+        {
+            states[name] = backend.States;
+        }
+
+        _liveStates = states;
     }
 
     /// <summary>Disposes the clients <paramref name="compiled"/> created that the live set does not share.</summary>

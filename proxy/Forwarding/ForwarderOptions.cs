@@ -20,4 +20,10 @@ internal sealed record ForwarderOptions
 
     /// <summary>How long a removed backend's connection pool lives on for requests still using it.</summary>
     public TimeSpan RetiredClientGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Passive health (nginx's max_fails): failed attempts within <see cref="FailTimeout"/> that eject an endpoint; 0 turns ejection off.</summary>
+    public int MaxFails { get; init; } = 1;
+
+    /// <summary>Passive health (nginx's fail_timeout): the window failures are counted in, and how long an ejected endpoint sits out.</summary>
+    public TimeSpan FailTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

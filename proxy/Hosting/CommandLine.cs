@@ -24,6 +24,8 @@ internal static class CommandLine
                                     /stats/hosts and the live page at / (default 9090)
           --poll-interval-ms N      channel poll interval in milliseconds (default 50)
           --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
+          --upstream-max-fails N    failed attempts that eject an endpoint (passive health; default 1, 0 = off)
+          --upstream-fail-timeout S window for those failures and how long an ejected endpoint sits out (default 10)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
           --tracing on|off          a span per request, traceparent sent to backends
                                     (default off; on when --otlp-endpoint is given)
@@ -60,7 +62,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -159,6 +161,25 @@ internal static class CommandLine
                     }
 
                     options = options with { UpstreamTimeout = TimeSpan.FromSeconds(seconds) };
+                    break;
+                case "--upstream-max-fails":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var maxFails))
+                    {
+                        error = $"--upstream-max-fails: '{value}' is not a whole number (0 turns passive health off)";
+                        return null;
+                    }
+
+                    options = options with { UpstreamMaxFails = maxFails };
+                    break;
+                case "--upstream-fail-timeout":
+                    if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var failSeconds)
+                        || failSeconds <= 0 || failSeconds > int.MaxValue / 1000)
+                    {
+                        error = $"--upstream-fail-timeout: '{value}' is not a positive number of seconds";
+                        return null;
+                    }
+
+                    options = options with { UpstreamFailTimeout = TimeSpan.FromSeconds(failSeconds) };
                     break;
                 case "--access-log":
                     switch (value)

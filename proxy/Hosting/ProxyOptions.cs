@@ -43,6 +43,12 @@ public sealed record ProxyOptions
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>--upstream-max-fails: passive health's failed attempts before ejection (0: off).</summary>
+    public int UpstreamMaxFails { get; init; } = 1;
+
+    /// <summary>--upstream-fail-timeout: passive health's failure window and ejection time.</summary>
+    public TimeSpan UpstreamFailTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a removed backend's connection pool is kept for requests still using it.</summary>
     public TimeSpan RetiredBackendGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -68,6 +68,8 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             UpstreamTimeout = options.UpstreamTimeout,
             ConnectTimeout = options.ConnectTimeout,
+            MaxFails = options.UpstreamMaxFails,
+            FailTimeout = options.UpstreamFailTimeout,
             RetiredClientGracePeriod = options.RetiredBackendGracePeriod,
         };
         State = new ProxyConfigState(ForwarderOptions, _loggerFactory.CreateLogger("Gatehouse.Proxy.Configuration"))

@@ -16,6 +16,7 @@ internal sealed class Route
         Backend = backend;
         HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
         Upstream = UpstreamPolicy.For(config?.Upstream);
+        LoadBalance = config?.Upstream?.LoadBalance ?? LoadBalancingPolicy.RoundRobin;
         if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
         {
             Canaries = new CanarySelector(config.Canaries, resolveBackend);
@@ -34,6 +35,9 @@ internal sealed class Route
 
     /// <summary>upstream-hash-by of the main Ingress, or null for round robin.</summary>
     public HashKey? HashKey { get; }
+
+    /// <summary>load-balance of the main Ingress (when upstream-hash-by is not set).</summary>
+    public LoadBalancingPolicy LoadBalance { get; }
 
     /// <summary>Timeouts and retries of the main Ingress; a canary's request uses them too (as in ingress-nginx).</summary>
     public UpstreamPolicy Upstream { get; }

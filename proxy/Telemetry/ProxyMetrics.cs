@@ -56,11 +56,45 @@ internal sealed class ProxyMetrics : IDisposable
             "gatehouse_tls_handshakes_total",
             description: "Completed TLS handshakes on the traffic listener, by protocol and certificate key type.");
 
+        _meter.CreateObservableCounter(
+            "gatehouse_upstream_ejections_total",
+            () => ObserveEndpoints(state, ejectedNow: false),
+            description: "Times passive health ejected an endpoint of a backend (--upstream-max-fails failures within --upstream-fail-timeout).");
+
+        _meter.CreateObservableGauge(
+            "gatehouse_upstream_endpoints_ejected",
+            () => ObserveEndpoints(state, ejectedNow: true),
+            description: "Endpoints of a backend that passive health currently keeps out of rotation.");
+
         _meter.CreateObservableGauge(
             "gatehouse_tls_certificate_expiry_timestamp_seconds",
             ObserveCertificates,
             unit: "s",
             description: "Unix time at which the certificate served for a host expires.");
+    }
+
+    /// <summary>Per backend: ejections so far, or endpoints ejected right now; backends without any are left out.</summary>
+    private static IEnumerable<Measurement<long>> ObserveEndpoints(ProxyConfigState state, bool ejectedNow)
+    {
+        if (state.Current is not { } table)
+        {
+            yield break;
+        }
+
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var (name, backend) in table.Backends)
+        {
+            long value = 0;
+            foreach (var endpoint in backend.States.Values)
+            {
+                value += ejectedNow ? (endpoint.IsAvailable(now) ? 0 : 1) : endpoint.Ejections;
+            }
+
+            if (value != 0)
+            {
+                yield return new Measurement<long>(value, new KeyValuePair<string, object?>("backend", name));
+            }
+        }
     }
 
     public void ConfigSwapped(TimeSpan elapsed) => _swapDuration.Record(elapsed.TotalSeconds);

@@ -51,7 +51,11 @@ internal sealed class CanaryRule
         _modRemainder = config.ModRemainder;
         Actions = CanaryActions.Create(config);
         HashKey = HashKey.TryCompile(config.Upstream?.HashBy);
+        LoadBalance = config.Upstream?.LoadBalance ?? LoadBalancingPolicy.RoundRobin;
     }
+
+    /// <summary>The canary Ingress's load-balance (ingress-nginx honours it on a canary).</summary>
+    public LoadBalancingPolicy LoadBalance { get; }
 
     /// <summary>The canary Ingress's upstream-hash-by, or null for round robin.</summary>
     public HashKey? HashKey { get; }
