@@ -15,8 +15,41 @@ internal static class EndpointSelection
     /// <summary>The endpoint to forward to, or null when <paramref name="backend"/> has none (503).</summary>
     public static BackendEndpoint? Pick(HttpContext context, Route route, out Backend backend)
     {
+        // 1. Affinity first (ingress-nginx order): a client pinned to the main backend stays there, and
+        //    under affinity-canary-behavior: sticky one pinned to a canary stays on that canary.
+        var affinity = route.Affinity;
+        if (affinity is not null && affinity.TryGetCookie(context.Request, out var cookie))
+        {
+            if (affinity.Resolve(cookie, route.Backend) is { } pinned)
+            {
+                backend = route.Backend;
+                return pinned;
+            }
+
+            if (affinity.CanaryInherits && route.Canaries is { } canaries)
+            {
+                foreach (var rule in canaries.Rules)
+                {
+                    if (affinity.Resolve(cookie, rule.Backend) is { } pinnedToCanary)
+                    {
+                        backend = rule.Backend;
+                        return pinnedToCanary;
+                    }
+                }
+            }
+        }
+
+        // 2. Canary rules (header, cookie, query, weight), then the chosen backend's balancer.
         var canary = CanaryRouting.SelectCanary(context, route);
         backend = canary?.Backend ?? route.Backend;
+        var picked = Balance(context, route, canary, backend);
+
+        var pinning = canary is null ? affinity : affinity is { CanaryInherits: true } ? affinity : canary.Affinity;
+        return pinning is null ? picked : pinning.Pin(context, backend, picked);
+    }
+
+    private static BackendEndpoint? Balance(HttpContext context, Route route, CanaryRule? canary, Backend backend)
+    {
         var hashKey = canary is null ? route.HashKey : canary.HashKey;
         if (hashKey is not null && backend.EndpointCount > 1)
         {

@@ -44,8 +44,15 @@ internal sealed class Backend
 
         _endpoints = endpoints;
         States = states;
+        AffinityTag = SessionAffinity.BackendTag(config.Name);
         NoEndpointsMessage = "no endpoints available for " + config.Name + "\n";
     }
+
+    /// <summary>How affinity cookies name this backend (see <see cref="SessionAffinity"/>).</summary>
+    public string AffinityTag { get; }
+
+    /// <summary>The endpoints without a copy (request path).</summary>
+    internal ReadOnlySpan<BackendEndpoint> EndpointsArray => _endpoints;
 
     /// <summary>This generation's endpoint states by address, for the next generation to carry over.</summary>
     public IReadOnlyDictionary<string, EndpointState> States { get; }

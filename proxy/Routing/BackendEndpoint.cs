@@ -12,12 +12,16 @@ internal sealed class BackendEndpoint
         State = state;
         var scheme = protocol is BackendProtocol.Https or BackendProtocol.Grpcs ? "https" : "http";
         UriPrefix = $"{scheme}://{config}";
+        AffinityKey = SessionAffinity.EndpointKey(config.ToString());
     }
 
     public EndpointConfig Config { get; }
 
     /// <summary>Latency, in-flight and health of this address, shared across route table generations.</summary>
     public EndpointState State { get; }
+
+    /// <summary>How persistent affinity cookies name this endpoint: stable across generations and restarts.</summary>
+    public string AffinityKey { get; }
 
     /// <summary>"scheme://address:port" (IPv6 in brackets), without a trailing slash.</summary>
     public string UriPrefix { get; }

@@ -17,9 +17,10 @@ internal sealed class Route
         HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
         Upstream = UpstreamPolicy.For(config?.Upstream);
         LoadBalance = config?.Upstream?.LoadBalance ?? LoadBalancingPolicy.RoundRobin;
+        Affinity = SessionAffinity.For(config?.Upstream?.Affinity, config?.Path ?? "/");
         if (config is { Canaries.IsEmpty: false } && resolveBackend is not null)
         {
-            Canaries = new CanarySelector(config.Canaries, resolveBackend);
+            Canaries = new CanarySelector(config.Canaries, resolveBackend, config.Path);
             CanaryTelemetry = new(ReferenceEqualityComparer.Instance);
         }
     }
@@ -35,6 +36,9 @@ internal sealed class Route
 
     /// <summary>upstream-hash-by of the main Ingress, or null for round robin.</summary>
     public HashKey? HashKey { get; }
+
+    /// <summary>Cookie affinity of the main Ingress, or null.</summary>
+    public SessionAffinity? Affinity { get; }
 
     /// <summary>load-balance of the main Ingress (when upstream-hash-by is not set).</summary>
     public LoadBalancingPolicy LoadBalance { get; }

@@ -29,7 +29,7 @@ internal sealed class CanaryRule
     private readonly CanaryModOperator _modOperator;
     private readonly int _modRemainder;
 
-    public CanaryRule(CanaryConfig config, Backend backend)
+    public CanaryRule(CanaryConfig config, Backend backend, string routePath = "/")
     {
         Config = config;
         Backend = backend;
@@ -52,7 +52,11 @@ internal sealed class CanaryRule
         Actions = CanaryActions.Create(config);
         HashKey = HashKey.TryCompile(config.Upstream?.HashBy);
         LoadBalance = config.Upstream?.LoadBalance ?? LoadBalancingPolicy.RoundRobin;
+        Affinity = SessionAffinity.For(config.Upstream?.Affinity, routePath);
     }
+
+    /// <summary>The canary Ingress's own affinity, used under affinity-canary-behavior: legacy.</summary>
+    public SessionAffinity? Affinity { get; }
 
     /// <summary>The canary Ingress's load-balance (ingress-nginx honours it on a canary).</summary>
     public LoadBalancingPolicy LoadBalance { get; }

@@ -19,12 +19,12 @@ internal sealed class CanarySelector
     private readonly int[] _cumulativeWeights;
     private readonly int _weightTotal;
 
-    public CanarySelector(IReadOnlyList<CanaryConfig> canaries, Func<string, Backend> resolveBackend)
+    public CanarySelector(IReadOnlyList<CanaryConfig> canaries, Func<string, Backend> resolveBackend, string routePath = "/")
     {
         var rules = new CanaryRule[canaries.Count];
         for (var i = 0; i < rules.Length; i++)
         {
-            rules[i] = new CanaryRule(canaries[i], resolveBackend(canaries[i].Backend));
+            rules[i] = new CanaryRule(canaries[i], resolveBackend(canaries[i].Backend), routePath);
         }
 
         Rules = rules;
