@@ -40,12 +40,15 @@ internal sealed class ProxyHarness : IAsyncDisposable
         AccessLog = Gatehouse.Proxy.Telemetry.AccessLogMode.Off,
     };
 
-    public static async Task<ProxyHarness> StartAsync(
+    public static Task<ProxyHarness> StartAsync(
         GatehouseConfig? config = null,
         TimeSpan? upstreamTimeout = null,
         HttpProtocols protocols = HttpProtocols.Http1)
+        => StartAsync(config, LocalOptions(upstreamTimeout, protocols));
+
+    public static async Task<ProxyHarness> StartAsync(GatehouseConfig? config, ProxyOptions options)
     {
-        var server = new ProxyServer(LocalOptions(upstreamTimeout, protocols), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var server = new ProxyServer(options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         await server.StartAsync();
         if (config is not null)
         {

@@ -26,17 +26,28 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public EndpointConfig Endpoint => new("127.0.0.1", Port);
 
-    public static async Task<TestBackend> StartAsync(
+    public static Task<TestBackend> StartAsync(
         RequestDelegate handler,
         HttpProtocols protocols = HttpProtocols.Http1,
         bool webSockets = false)
+        => StartAsync(handler, protocols, webSockets, port: 0);
+
+    /// <summary>Answers every request with <paramref name="text"/> on a given port (a "revived" endpoint).</summary>
+    public static Task<TestBackend> StartOnPortAsync(int port, string text)
+        => StartAsync(context => context.Response.WriteAsync(text), HttpProtocols.Http1, webSockets: false, port);
+
+    private static async Task<TestBackend> StartAsync(
+        RequestDelegate handler,
+        HttpProtocols protocols,
+        bool webSockets,
+        int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
-            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = protocols);
+            k.Listen(IPAddress.Loopback, port, o => o.Protocols = protocols);
         });
         var app = builder.Build();
         if (webSockets)
