@@ -67,6 +67,13 @@ internal static class CanaryScenarios
         // upstream-hash-by over two endpoints.
         yield return Ingress("hash-main", "hash.test", "svc-pair", ("upstream-hash-by", "$arg_id"));
 
+        // Upstream behaviour: cookie affinity, retries past a dead endpoint, and retries switched off.
+        yield return Ingress("affinity-main", "affinity.test", "svc-pair", ("affinity", "cookie"), ("session-cookie-name", "GHSESSION"),
+            ("affinity-mode", "persistent"), ("session-cookie-max-age", "600"));
+        yield return Ingress("affinity-canary", "affinity.test", "svc-canary", ("canary", "true"), ("canary-by-header", "X-Canary"));
+        yield return Ingress("retry-main", "retry.test", "svc-deadpair");
+        yield return Ingress("noretry-main", "noretry.test", "svc-deadpair", ("proxy-next-upstream", "off"));
+
         // Invalid canaries are rejected alone: the main route keeps serving.
         yield return Ingress("bad-main", "invalid.test", "svc-main");
         yield return Ingress("bad-pattern", "invalid.test", "svc-canary", ("canary", "true"), ("canary-by-header", "X-Canary"),

@@ -26,13 +26,24 @@ public sealed class CanaryStackFixture : IAsyncLifetime
             Manifests.Service("svc-canary", Stack.EchoPort(CanaryA)),
             Manifests.Service("svc-c2", Stack.EchoPort(CanaryB)),
             Manifests.Service("svc-c3", Stack.EchoPort(CanaryC)),
-            Manifests.Service("svc-pair", Stack.EchoPort(CanaryB), Stack.EchoPort(CanaryC))));
+            Manifests.Service("svc-pair", Stack.EchoPort(CanaryB), Stack.EchoPort(CanaryC)),
+            Manifests.Service("svc-deadpair", ClosedPort(), Stack.EchoPort(Main))));
         Stack.WriteManifest("ingresses.yaml", string.Join("\n---\n", CanaryScenarios.All()));
         await Stack.StartControllerAsync();
         await Stack.StartProxyAsync();
     }
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
+
+    /// <summary>A loopback port nothing listens on: connects to it are refused.</summary>
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>Sends GET host/path with extra headers; returns status, echo name, body and the response.</summary>
     internal async Task<(HttpStatusCode Status, string? Backend, string Body, HttpResponseMessage Response)> SendAsync(

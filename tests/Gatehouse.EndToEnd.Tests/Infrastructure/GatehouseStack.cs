@@ -21,7 +21,9 @@ internal sealed class GatehouseStack : IAsyncDisposable
         ManifestsDirectory = System.IO.Path.Combine(directory, "manifests");
         ChannelPath = System.IO.Path.Combine(directory, "run", "config.bin");
         System.IO.Directory.CreateDirectory(ManifestsDirectory);
-        Client = new HttpClient { Timeout = Patience };
+
+        // Tests set cookies explicitly; a shared jar would carry one test's affinity cookie into the next.
+        Client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { Timeout = Patience };
     }
 
     public string Directory { get; }
