@@ -1,31 +1,12 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using Gatehouse.Tls;
 
 namespace Gatehouse.Proxy.Tls;
 
 /// <summary>Translates nginx's ssl_protocols and OpenSSL cipher names into what SslStream takes.</summary>
 internal static class TlsProtocolNames
 {
-    // OpenSSL names of the suites worth configuring today; others are ignored (documented in docs/annotations.md).
-    private static readonly Dictionary<string, TlsCipherSuite> OpenSslSuites = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["TLS_AES_128_GCM_SHA256"] = TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-        ["TLS_AES_256_GCM_SHA384"] = TlsCipherSuite.TLS_AES_256_GCM_SHA384,
-        ["TLS_CHACHA20_POLY1305_SHA256"] = TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-        ["ECDHE-ECDSA-AES128-GCM-SHA256"] = TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        ["ECDHE-RSA-AES128-GCM-SHA256"] = TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        ["ECDHE-ECDSA-AES256-GCM-SHA384"] = TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        ["ECDHE-RSA-AES256-GCM-SHA384"] = TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        ["ECDHE-ECDSA-CHACHA20-POLY1305"] = TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        ["ECDHE-RSA-CHACHA20-POLY1305"] = TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        ["ECDHE-ECDSA-AES128-SHA256"] = TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-        ["ECDHE-RSA-AES128-SHA256"] = TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        ["ECDHE-ECDSA-AES256-SHA384"] = TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
-        ["ECDHE-RSA-AES256-SHA384"] = TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-        ["AES128-GCM-SHA256"] = TlsCipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
-        ["AES256-GCM-SHA384"] = TlsCipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
-    };
-
     public static SslProtocols ParseProtocols(IEnumerable<string> names)
     {
         var protocols = SslProtocols.None;
@@ -50,12 +31,15 @@ internal static class TlsProtocolNames
             return null;
         }
 
+        // Unknown names were reported by the controller (ssl-ciphers); here they are left out.
         var suites = new List<TlsCipherSuite>();
-        foreach (var name in openSslCiphers.Split([':', ',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var hasTls13 = false;
+        foreach (var name in OpenSslCipherNames.Split(openSslCiphers))
         {
-            if (OpenSslSuites.TryGetValue(name, out var suite) && !suites.Contains(suite))
+            if (OpenSslCipherNames.TryGetCode(name, out var code) && !suites.Contains((TlsCipherSuite)code))
             {
-                suites.Add(suite);
+                suites.Add((TlsCipherSuite)code);
+                hasTls13 |= OpenSslCipherNames.IsTls13(code);
             }
         }
 
@@ -64,14 +48,13 @@ internal static class TlsProtocolNames
             return null;
         }
 
-        // TLS 1.3 suites listed in a 1.2-style string would otherwise disable 1.3 entirely.
-        if (!suites.Exists(static s => s is TlsCipherSuite.TLS_AES_128_GCM_SHA256 or TlsCipherSuite.TLS_AES_256_GCM_SHA384 or TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256))
+        // TLS 1.3 suites listed in a 1.2-style string would otherwise disable 1.3 entirely (nginx
+        // configures 1.3 suites separately too).
+        if (!hasTls13)
         {
             suites.AddRange([TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256]);
         }
 
         return new CipherSuitesPolicy(suites);
     }
-
-    public static bool IsKnownCipher(string name) => OpenSslSuites.ContainsKey(name);
 }

@@ -221,4 +221,17 @@ public sealed class TlsTranslationTests
         Assert.Contains(bad.Rejections, d => d.Code == DiagnosticCodes.InvalidAnnotation && d.Reason.Contains("ssl-redirect", StringComparison.Ordinal));
         Assert.True(Assert.Single(Assert.Single(bad.Config.Hosts).Routes).SslRedirect);
     }
+
+    [Fact]
+    public void Cipher_names_outside_the_supported_table_are_reported_and_the_rest_kept()
+    {
+        var leaf = Leaf("app.example.com");
+        var annotations = """{nginx.ingress.kubernetes.io/ssl-ciphers: "ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:DHE-RSA-AES256-GCM-SHA384"}""";
+        var result = Translate(Objects(Ingress("app", "[{hosts: [app.example.com], secretName: app-tls}]", annotations), TlsSecret("app-tls", leaf.CertificatePem, leaf.KeyPem)));
+
+        var rejection = Assert.Single(result.Rejections, d => d.Code == DiagnosticCodes.InvalidAnnotation);
+        Assert.Contains("'HIGH', '!aNULL'", rejection.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("ECDHE-RSA", rejection.Reason, StringComparison.Ordinal);
+        Assert.Equal("ECDHE-RSA-AES128-GCM-SHA256:HIGH:!aNULL:DHE-RSA-AES256-GCM-SHA384", Assert.Single(result.Config.Hosts).Tls!.Ciphers);
+    }
 }

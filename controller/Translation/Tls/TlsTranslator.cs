@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Gatehouse.Controller.Kubernetes.Models;
 using Gatehouse.Controller.Sources;
 using Gatehouse.Model;
+using Gatehouse.Tls;
 
 namespace Gatehouse.Controller.Translation.Tls;
 
@@ -257,6 +258,19 @@ internal sealed class TlsTranslator
         }
 
         annotations.TryGetString(TlsAnnotationNames.SslCiphers, out var ciphers);
+        if (!string.IsNullOrWhiteSpace(ciphers))
+        {
+            var unknown = OpenSslCipherNames.Split(ciphers).Where(c => !OpenSslCipherNames.TryGetCode(c, out _)).ToArray();
+            if (unknown.Length > 0)
+            {
+                // nginx would refuse the whole string; ignoring the names it cannot map keeps the host
+                // serving with the suites that are understood (or the defaults, when none is).
+                Report(IngressKind, ns, name, DiagnosticCodes.InvalidAnnotation,
+                    $"annotation {annotations.FullName(TlsAnnotationNames.SslCiphers)}: {string.Join(", ", unknown.Select(u => "'" + u + "'"))} "
+                    + "not supported (explicit OpenSSL suite names only, see docs/annotations.md); ignored");
+            }
+        }
+
         var clientAuth = ReadClientAuth(annotations, ns, name);
         if (protocols.IsEmpty && string.IsNullOrEmpty(ciphers) && clientAuth is null)
         {

@@ -150,4 +150,41 @@ public sealed class SniCertificateTests
         var openssl = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "modern.example.com", "-tls1_2");
         Assert.Null(TlsProbe.PeerSubjectCn(openssl));
     }
+
+    [Fact]
+    public async Task SslCiphersPerHostRefuseOtherSuites()
+    {
+        using var pki = new TestPki();
+        await using var backend = await TestBackend.StartTextAsync("ok");
+        var config = Configs.Of(
+            [
+                Configs.Host("strict.example.com", Configs.Prefix("/", "b")) with
+                {
+                    Certificates = ["default/strict"],
+                    Tls = new TlsPolicyConfig { Ciphers = "ECDHE-RSA-AES256-GCM-SHA384:HIGH" },
+                },
+                Configs.Host("any.example.com", Configs.Prefix("/", "b")) with { Certificates = ["default/any"] },
+            ],
+            [Configs.Backend("b", backend.Endpoint)]) with
+        {
+            Certificates =
+            [
+                pki.Server("default/strict", ecdsa: false, "strict.example.com") with { Hosts = ["strict.example.com"] },
+                pki.Server("default/any", ecdsa: false, "any.example.com") with { Hosts = ["any.example.com"] },
+            ],
+        };
+        await using var proxy = await TlsProxy.StartAsync(config);
+
+        // TLS 1.2 with a suite the host does not list: no handshake; with the listed one: the host's certificate.
+        var refused = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "strict.example.com", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
+        Assert.Null(TlsProbe.PeerSubjectCn(refused));
+        var listed = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "strict.example.com", "-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384");
+        Assert.Equal("default.strict", TlsProbe.PeerSubjectCn(listed));
+
+        // Another host keeps the platform's suites, and TLS 1.3 stays on for the strict host.
+        var other = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "any.example.com", "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256");
+        Assert.Equal("default.any", TlsProbe.PeerSubjectCn(other));
+        var tls13 = await TlsProbe.OpenSslAsync(proxy.HttpsPort, "-servername", "strict.example.com", "-tls1_3");
+        Assert.Equal("default.strict", TlsProbe.PeerSubjectCn(tls13));
+    }
 }
