@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Gatehouse.Controller.Kubernetes.Client;
 using Gatehouse.Controller.Kubernetes.Models;
 
@@ -13,11 +14,15 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
     /// <summary>Only TLS secrets matter to the proxy; selecting them server-side keeps unrelated secrets out of memory.</summary>
     public const string TlsSecretFieldSelector = "type=kubernetes.io/tls";
 
+    /// <summary>Opaque Secrets, of which only those with a ca.crt key are kept (CA bundles for mTLS).</summary>
+    public const string CaSecretFieldSelector = "type=Opaque";
+
     private readonly Informer<Ingress>? _ingresses;
     private readonly Informer<IngressClass>? _ingressClasses;
     private readonly Informer<Service>? _services;
     private readonly Informer<EndpointSlice>? _endpointSlices;
     private readonly Informer<Secret>? _secrets;
+    private readonly Informer<Secret>? _caSecrets;
 
     // Watched only when their check is on: without the CRD installed a list would fail forever and never sync.
     private readonly Informer<IngressCheckSum>? _ingressCheckSums;
@@ -65,7 +70,7 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
         var informerLogger = loggerFactory.CreateLogger("Gatehouse.Controller.Kubernetes.Client.Informer");
 
         var informers = new List<(string, Func<bool>, Func<string?>, Func<CancellationToken, Task>)>();
-        Informer<T>? Create<T>(ResourceKinds kind, string path, ListRequest? selectors)
+        Informer<T>? Create<T>(ResourceKinds kind, string path, ListRequest? selectors, Func<T, bool>? keep = null)
             where T : KubernetesObject
         {
             if (!kinds.HasFlag(kind))
@@ -73,7 +78,7 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
                 return null;
             }
 
-            var informer = new Informer<T>(api, path, selectors, informerOptions, informerLogger);
+            var informer = new Informer<T>(api, path, selectors, informerOptions, informerLogger, keep);
             informer.Changed += OnInformerChanged;
             informers.Add((informer.Path, () => informer.HasSynced, () => informer.Failure, informer.RunAsync));
             return informer;
@@ -84,6 +89,12 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
         _services = Create<Service>(ResourceKinds.Services, CollectionPath("/api/v1", "services", watchNamespace), null);
         _endpointSlices = Create<EndpointSlice>(ResourceKinds.EndpointSlices, CollectionPath("/apis/discovery.k8s.io/v1", "endpointslices", watchNamespace), null);
         _secrets = Create<Secret>(ResourceKinds.Secrets, CollectionPath("/api/v1", "secrets", watchNamespace), new ListRequest { FieldSelector = TlsSecretFieldSelector });
+
+        // auth-tls-secret and proxy-ssl-secret may name an Opaque Secret holding only ca.crt (ingress-nginx
+        // accepts that). A field selector cannot say "tls or Opaque with ca.crt", so Opaque Secrets are
+        // watched apart and only those with a ca.crt are cached: application secrets stay out of memory.
+        _caSecrets = Create<Secret>(ResourceKinds.Secrets, CollectionPath("/api/v1", "secrets", watchNamespace), new ListRequest { FieldSelector = CaSecretFieldSelector },
+            static secret => secret.Data?.ContainsKey("ca.crt") == true);
 
         // Checksum resources describe the Ingresses and Secrets, so they are read wherever those are.
         if (checkSums is { } watch)
@@ -184,7 +195,7 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
                 IngressClasses = _ingressClasses?.Items ?? ResourceSnapshot.Empty.IngressClasses,
                 Services = _services?.Items ?? ResourceSnapshot.Empty.Services,
                 EndpointSlices = _endpointSlices?.Items ?? ResourceSnapshot.Empty.EndpointSlices,
-                Secrets = _secrets?.Items ?? ResourceSnapshot.Empty.Secrets,
+                Secrets = MergeSecrets(_secrets?.Items, _caSecrets?.Items),
                 IngressCheckSums = _ingressCheckSums?.Items ?? ResourceSnapshot.Empty.IngressCheckSums,
                 SecretCheckSums = _secretCheckSums?.Items ?? ResourceSnapshot.Empty.SecretCheckSums,
                 Version = ++_version,
@@ -205,5 +216,13 @@ public sealed class KubernetesResourceSource : IResourceSource, ISourceHealth, I
                 Name, snapshot.Ingresses.Count, snapshot.IngressClasses.Count, snapshot.Services.Count,
                 snapshot.EndpointSlices.Count, snapshot.Secrets.Count);
         }
+    }
+
+    private static ImmutableSortedDictionary<string, Secret> MergeSecrets(ImmutableSortedDictionary<string, Secret>? tls, ImmutableSortedDictionary<string, Secret>? ca)
+    {
+        var merged = tls ?? ResourceSnapshot.Empty.Secrets;
+
+        // The two selectors are disjoint (one type each), so no key is in both.
+        return ca is null || ca.IsEmpty ? merged : merged.SetItems(ca);
     }
 }

@@ -130,6 +130,26 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpaqueSecretsWithACaBundleAreCachedAndOtherOpaqueSecretsAreNot()
+    {
+        _server.Apply(OpaqueSecret("client-ca", new() { ["ca.crt"] = "Y2E=" }));
+        _server.Apply(OpaqueSecret("db-password", new() { ["password"] = "aHVudGVyMg==" }));
+        _server.Apply(KubeObjects.Secret("web", "tls"));
+        var source = CreateSource();
+        await source.StartAsync(CancellationToken.None).WaitAsync(Timeout);
+
+        // ingress-nginx accepts a CA bundle in an Opaque Secret (auth-tls-secret, proxy-ssl-secret).
+        Assert.Equal(["web/client-ca", "web/tls"], source.Current.Secrets.Keys);
+
+        // Gaining a ca.crt brings a Secret in; losing it takes it out as if deleted.
+        _server.Apply(OpaqueSecret("db-password", new() { ["password"] = "aHVudGVyMg==", ["ca.crt"] = "Y2E=" }));
+        await WaitForSnapshotAsync(source, s => s.Secrets.ContainsKey("web/db-password"));
+        _server.Apply(OpaqueSecret("client-ca", new() { ["other"] = "eA==" }));
+        await WaitForSnapshotAsync(source, s => !s.Secrets.ContainsKey("web/client-ca"));
+        Assert.Equal(["web/db-password", "web/tls"], source.Current.Secrets.Keys);
+    }
+
+    [Fact]
     public async Task NotSyncedUntilEveryKindIsListed()
     {
         _server.Apply(KubeObjects.Ingress("web", "site"));
@@ -188,6 +208,9 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
                 "/apis/networking.k8s.io/v1/ingressclasses",
                 "/api/v1/namespaces/web/services",
                 "/apis/discovery.k8s.io/v1/namespaces/web/endpointslices",
+                "/api/v1/namespaces/web/secrets",
+
+                // Twice: type=kubernetes.io/tls, and type=Opaque kept only with a ca.crt.
                 "/api/v1/namespaces/web/secrets",
             ],
             source.Paths);
@@ -249,6 +272,13 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
         Assert.Single(source.Current.Services);
         Assert.Single(source.Current.EndpointSlices);
         Assert.Equal(0, _server.ListRequests(Ingresses));
+    }
+
+    private static Secret OpaqueSecret(string name, Dictionary<string, string> data)
+    {
+        var secret = KubeObjects.Secret("web", name, type: "Opaque");
+        secret.Data = data;
+        return secret;
     }
 
     private KubernetesResourceSource CreateSource(string? watchNamespace = null, ResourceKinds kinds = ResourceKinds.All)

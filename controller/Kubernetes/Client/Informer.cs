@@ -24,11 +24,15 @@ public sealed class Informer<T>
     private volatile string? _resourceVersion;
     private bool _watchProgressed;
     private volatile string? _failure;
+    private readonly Func<T, bool>? _keep;
 
     /// <param name="path">Collection path, e.g. "/apis/networking.k8s.io/v1/ingresses".</param>
     /// <param name="selectors">Field and label selectors applied to both list and watch (paging fields are ignored).</param>
-    public Informer(IKubernetesApi api, string path, ListRequest? selectors, InformerOptions options, ILogger logger)
+    /// <param name="keep">A client-side filter for what selectors cannot express: objects it refuses are not
+    /// cached, and an object that stops qualifying leaves the cache as if deleted.</param>
+    public Informer(IKubernetesApi api, string path, ListRequest? selectors, InformerOptions options, ILogger logger, Func<T, bool>? keep = null)
     {
+        _keep = keep;
         _api = api ?? throw new ArgumentNullException(nameof(api));
         ArgumentException.ThrowIfNullOrEmpty(path);
         _path = path;
@@ -160,7 +164,10 @@ public sealed class Informer<T>
                 cancellationToken).ConfigureAwait(false);
             foreach (var item in page.Items)
             {
-                builder[Key(item)] = item;
+                if (_keep is null || _keep(item))
+                {
+                    builder[Key(item)] = item;
+                }
             }
 
             // Every page reports the version of the consistent snapshot the pages are cut from.
@@ -202,8 +209,21 @@ public sealed class Informer<T>
                 case WatchEventType.Added:
                 case WatchEventType.Modified:
                     var item = watchEvent.Object ?? throw new KubernetesApiException($"{watchEvent.Type} event without an object from {_path}");
-                    _items = _items.SetItem(Key(item), item);
                     Advance(item);
+                    if (_keep is null || _keep(item))
+                    {
+                        _items = _items.SetItem(Key(item), item);
+                    }
+                    else if (_items.ContainsKey(Key(item)))
+                    {
+                        _items = _items.Remove(Key(item));
+                    }
+                    else
+                    {
+                        // Filtered out and never cached: nothing changed.
+                        break;
+                    }
+
                     Changed?.Invoke(this, EventArgs.Empty);
                     break;
                 case WatchEventType.Deleted:
