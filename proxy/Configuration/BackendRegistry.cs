@@ -104,7 +104,7 @@ internal sealed partial class BackendRegistry : IDisposable
                 entry = (new BackendClient(backend.Name, backend.Protocol, _options), new RoundRobin());
                 if (tls is not null)
                 {
-                    tls.Apply(entry.Item1.Handler.SslOptions);
+                    entry.Item1.UseTls(tls);
                     _tlsKeys.Add(entry.Item1, tlsKey);
                 }
             }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Gatehouse.Model;
 
@@ -30,6 +31,7 @@ internal sealed class BackendClient : IDisposable
         // gRPC needs HTTP/2 end to end (prior knowledge on cleartext); plain HTTP backends get
         // HTTP/1.1, which is what Ingress backends are expected to speak and what upgrades need.
         VersionPolicy = isHttp2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower;
+        UsesTls = protocol is BackendProtocol.Https;
         Handler = CreateHandler(options);
         Invoker = new HttpMessageInvoker(Handler, disposeHandler: true);
     }
@@ -47,6 +49,22 @@ internal sealed class BackendClient : IDisposable
     public HttpMessageInvoker Invoker { get; }
 
     public bool IsRetired => _retired;
+
+    /// <summary>HTTPS: every new connection is wrapped in TLS by the connect callback (GRPCS uses the handler's TLS).</summary>
+    public bool UsesTls { get; }
+
+    /// <summary>proxy-ssl-* of this pool; null: no client certificate, no verification, no SNI (ingress-nginx's defaults).</summary>
+    public Tls.BackendTlsSettings? TlsSettings { get; private set; }
+
+    /// <summary>Sets the pool's proxy-ssl-* before its first request (a change of settings gets a new pool).</summary>
+    public void UseTls(Tls.BackendTlsSettings settings)
+    {
+        TlsSettings = settings;
+        if (Protocol is BackendProtocol.Grpcs)
+        {
+            settings.ApplyToHandler(Handler.SslOptions);
+        }
+    }
 
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -71,7 +89,7 @@ internal sealed class BackendClient : IDisposable
         }
     }
 
-    private static SocketsHttpHandler CreateHandler(ForwarderOptions options)
+    private SocketsHttpHandler CreateHandler(ForwarderOptions options)
     {
         return new SocketsHttpHandler
         {
@@ -89,24 +107,26 @@ internal sealed class BackendClient : IDisposable
             PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
             Expect100ContinueTimeout = options.Expect100ContinueTimeout,
             EnableMultipleHttp2Connections = true,
+
+            // GRPCS only (HTTPS does its TLS in the connect callback): proxy_ssl_verify off by default.
+            SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
             MaxResponseHeadersLength = 64,
 
-            // Like ingress-nginx's proxy_ssl_verify off: backends are addressed by pod IP, so their
-            // certificates cannot be verified against a name anyway.
-            SslOptions = { RemoteCertificateValidationCallback = static (_, _, _, _) => true },
         };
     }
 
-    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan defaultTimeout, CancellationToken cancellationToken)
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, TimeSpan defaultTimeout, CancellationToken cancellationToken)
     {
-        var timeout = context.InitialRequestMessage.Options.TryGetValue(ConnectTimeoutOption, out var own) ? own : defaultTimeout;
+        var request = context.InitialRequestMessage;
+        var timeout = request.Options.TryGetValue(ConnectTimeoutOption, out var own) ? own : defaultTimeout;
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        Stream stream;
         try
         {
             await socket.ConnectAsync(context.DnsEndPoint, deadline.Token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            stream = new NetworkStream(socket, ownsSocket: true);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -120,5 +140,48 @@ internal sealed class BackendClient : IDisposable
             socket.Dispose();
             throw;
         }
+
+        if (!UsesTls)
+        {
+            return stream;
+        }
+
+        // The TLS handshake is part of connecting (nginx's proxy_connect_timeout covers it too).
+        var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+        try
+        {
+            var requestHost = request.Headers.Host ?? request.RequestUri?.IdnHost;
+            var ssl = Tls.BackendTlsSettings.ClientOptions(TlsSettings, HostName(requestHost), http2: false);
+            await tls.AuthenticateAsClientAsync(ssl, deadline.Token).ConfigureAwait(false);
+            return tls;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"TLS handshake with {context.DnsEndPoint.Host}:{context.DnsEndPoint.Port} timed out after {timeout.TotalMilliseconds:0} ms");
+        }
+        catch
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The host part of a Host header ("shop.example.com:8443" → "shop.example.com", "[::1]:80" → "::1").</summary>
+    private static string? HostName(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return null;
+        }
+
+        if (host[0] == '[')
+        {
+            var close = host.IndexOf(']', StringComparison.Ordinal);
+            return close > 0 ? host[1..close] : host;
+        }
+
+        var colon = host.LastIndexOf(':');
+        return colon > 0 ? host[..colon] : host;
     }
 }

@@ -20,8 +20,8 @@ internal readonly struct ForwardAttempt
 
     public BackendEndpoint Endpoint { get; }
 
-    /// <summary>"scheme://address:port"; the request's raw target is appended.</summary>
-    public string DestinationPrefix => Endpoint.UriPrefix;
+    /// <summary>See <see cref="BackendEndpoint.RequestPrefix"/>; the request's raw target is appended.</summary>
+    public string DestinationPrefix => Endpoint.RequestPrefix;
 
     public BackendClient Client { get; }
 

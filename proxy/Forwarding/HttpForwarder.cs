@@ -67,7 +67,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
                     && content is not { Started: true })
                 {
                     // proxy-next-upstream http_NNN: this answer is dropped unseen, another endpoint gets the request.
-                    LogRetryableStatus(_logger, client.Name, destinationPrefix, (int)response.StatusCode);
+                    LogRetryableStatus(_logger, client.Name, attempt.Endpoint.UriPrefix, (int)response.StatusCode);
                     return ForwarderError.UpstreamStatus;
                 }
 
@@ -411,7 +411,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         CancellationToken requestAborted)
     {
         var client = attempt.Client;
-        var destinationPrefix = attempt.DestinationPrefix;
+        var destinationPrefix = attempt.Endpoint.UriPrefix;
         if (requestAborted.IsCancellationRequested)
         {
             // The client went away; there is nobody to answer.

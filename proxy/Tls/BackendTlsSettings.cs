@@ -75,8 +75,53 @@ internal sealed class BackendTlsSettings
         return new BackendTlsSettings(tls, client, key);
     }
 
-    /// <summary>Configures the pool's TLS client options, before its first request.</summary>
-    public void Apply(SslClientAuthenticationOptions ssl)
+    /// <summary>
+    /// The TLS client options of one new backend connection. SNI as in ingress-nginx: sent only with
+    /// proxy-ssl-server-name on, naming proxy-ssl-name or else the request's host. Verification (only with
+    /// proxy-ssl-verify on) checks the certificate against proxy-ssl-name, else the request's host, and
+    /// against proxy-ssl-secret's ca.crt when there is one, else the system roots.
+    /// </summary>
+    public static SslClientAuthenticationOptions ClientOptions(BackendTlsSettings? settings, string? requestHost, bool http2)
+    {
+        var options = new SslClientAuthenticationOptions
+        {
+            ApplicationProtocols = [http2 ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11],
+
+            // An empty target host sends no server_name extension (nginx's proxy_ssl_server_name off).
+            TargetHost = "",
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        };
+        if (settings is null)
+        {
+            return options;
+        }
+
+        var config = settings.Config;
+        var name = config.Name ?? requestHost;
+        if (config.SendServerName && !string.IsNullOrEmpty(name))
+        {
+            options.TargetHost = name;
+        }
+
+        if (settings.ClientCertificate is { } client)
+        {
+            options.ClientCertificates = [client];
+            options.LocalCertificateSelectionCallback = (_, _, _, _, _) => client;
+        }
+
+        if (config.Verify)
+        {
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => settings.Validate(certificate, chain, errors, name);
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// GRPCS: the handler does the TLS, so SNI is always the request's host (HTTP/2 to a TLS backend
+    /// needs the https scheme, which makes the handler derive it); the rest of proxy-ssl-* applies.
+    /// </summary>
+    public void ApplyToHandler(SslClientAuthenticationOptions ssl)
     {
         if (ClientCertificate is { } client)
         {
@@ -84,27 +129,20 @@ internal sealed class BackendTlsSettings
             ssl.LocalCertificateSelectionCallback = (_, _, _, _, _) => client;
         }
 
-        ssl.RemoteCertificateValidationCallback = Validate;
+        ssl.RemoteCertificateValidationCallback = Config.Verify
+            ? (sender, certificate, chain, errors) => Validate(certificate, chain, errors, Config.Name ?? (sender as SslStream)?.TargetHostName)
+            : static (_, _, _, _) => true;
     }
 
-    private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string? expectedName)
     {
-        if (!Config.Verify)
-        {
-            // proxy-ssl-verify off (the default, as in ingress-nginx).
-            return true;
-        }
-
-        if (certificate is null)
+        if (certificate is null || string.IsNullOrEmpty(expectedName))
         {
             return false;
         }
 
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        var nameOk = Config.Name is { } name
-            ? leaf.MatchesHostname(name)
-            : (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
-        if (!nameOk)
+        if (!leaf.MatchesHostname(expectedName))
         {
             return false;
         }

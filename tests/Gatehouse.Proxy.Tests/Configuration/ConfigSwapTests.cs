@@ -99,6 +99,7 @@ public sealed class ConfigSwapTests
         Assert.NotSame(first.Backends["ns/a:80"].Client, second.Backends["ns/a:80"].Client);
         Assert.True(first.Backends["ns/a:80"].Client.IsRetired);
         Assert.Equal("https://10.0.0.1:80", second.Backends["ns/a:80"].NextEndpoint()!.UriPrefix);
+        Assert.True(second.Backends["ns/a:80"].Client.UsesTls);
     }
 
     [Fact]
