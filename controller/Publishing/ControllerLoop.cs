@@ -60,6 +60,12 @@ public sealed class ControllerLoop : BackgroundService
         _gates = gates;
         _events = events;
         _status = status;
+
+        if (publisher.LastPublished is { Certificates.IsEmpty: false } published)
+        {
+            var seeded = _certificates.Seed(published.Certificates);
+            _logger.LogInformation("Took {Count} last good certificate(s) from the channel's generation {Generation}", seeded, published.Generation);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -230,7 +230,8 @@ public sealed class KubernetesResourceSourceTests : IAsyncLifetime
     {
         var source = CreateSource();
         await source.StartAsync(CancellationToken.None).WaitAsync(Timeout);
-        await _server.WaitUntilAsync(() => _server.Store.OpenWatches.Count == 5);
+        // Six: Ingress, IngressClass, Service, EndpointSlice, and Secret twice (TLS, Opaque CA bundles).
+        await _server.WaitUntilAsync(() => _server.Store.OpenWatches.Count == 6);
 
         await source.DisposeAsync().AsTask().WaitAsync(Timeout);
 

@@ -181,4 +181,28 @@ public sealed class TlsEndToEndTests : IAsyncLifetime
         Assert.Equal(second.Thumbprint, await ServedThumbprintAsync());
         Assert.Equal(generation, await _stack.ProxyGenerationAsync());
     }
+
+    [Fact]
+    public async Task A_controller_restarted_while_a_Secret_is_broken_keeps_serving_the_last_good_certificate()
+    {
+        var good = NewCertificate("good");
+        WriteSecret(good.CertificatePem, good.KeyPem);
+        await _stack.StartControllerAsync();
+        await _stack.StartProxyAsync();
+        Assert.Equal(good.Thumbprint, await ServedThumbprintAsync());
+        var generation = await _stack.ProxyGenerationAsync();
+
+        // The Secret breaks while no controller runs; the new one only knows the broken content and
+        // what the channel holds.
+        await _stack.KillControllerAsync();
+        WriteSecret(good.CertificatePem, NewCertificate("other").KeyPem);
+        await _stack.StartControllerAsync();
+        await _stack.WaitUntilAsync(() => Task.FromResult(_stack.Controller!.Output.Contains("secure-tls", StringComparison.Ordinal)
+            && _stack.Controller.Output.Contains("last good", StringComparison.Ordinal)), "the invalid Secret reported", _stack.Controller);
+
+        Assert.Contains("last good certificate(s) from the channel", _stack.Controller!.Output, StringComparison.Ordinal);
+        Assert.Equal(good.Thumbprint, await ServedThumbprintAsync());
+        Assert.Equal(generation, await _stack.ProxyGenerationAsync());
+        Assert.DoesNotContain("PRIVATE KEY", _stack.Controller.Output, StringComparison.Ordinal);
+    }
 }

@@ -24,6 +24,14 @@ internal static class SecretCertificateValidator
             return false;
         }
 
+        return TryValidatePem(certificatePem, keyPem, out certificate, out error);
+    }
+
+    /// <summary>Validates a PEM chain and key as <see cref="TryValidate"/> does, wherever they come from.</summary>
+    public static bool TryValidatePem(string certificatePem, string keyPem, out ValidatedCertificate? certificate, out string? error)
+    {
+        certificate = null;
+        error = null;
         var chain = new X509Certificate2Collection();
         try
         {
