@@ -46,7 +46,8 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
         ArgumentNullException.ThrowIfNull(config);
 
         // The channel assigns the generation; the payload always carries 0 so it depends only on content.
-        var stamped = config with { Generation = 0, PublishedBy = _publishedBy, ConfigHash = ConfigHash.Compute(config) };
+        // The publisher passes the hash it computed from the bytes it compared; anyone else gets it computed.
+        var stamped = config with { Generation = 0, PublishedBy = _publishedBy, ConfigHash = config.ConfigHash ?? ConfigHash.Compute(config) };
         var payload = ConfigSerializer.Serialize(stamped, _schema);
         return _writer.Publish(payload, _schema);
     }

@@ -1,4 +1,5 @@
 using Gatehouse.Model;
+using Gatehouse.Serialization;
 
 namespace Gatehouse.Controller.Publishing;
 
@@ -15,6 +16,9 @@ public sealed class ConfigPublisher
     private readonly IConfigSink _sink;
     private GatehouseConfig? _lastPublished;
 
+    // The canonical encoding of _lastPublished: kept so each publish encodes only the new config.
+    private byte[]? _lastCanonical;
+
     public ConfigPublisher(IConfigSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -23,6 +27,7 @@ public sealed class ConfigPublisher
         // A restarted controller whose sources produce what the channel already holds publishes
         // nothing: no new generation, no rebuild in the proxy.
         _lastPublished = sink.Existing is { } existing ? existing with { Generation = sink.Generation } : null;
+        _lastCanonical = _lastPublished is null ? null : ConfigHash.Canonical(_lastPublished);
     }
 
     /// <summary>Generation of the last publish by this process, or the channel's at start.</summary>
@@ -49,13 +54,16 @@ public sealed class ConfigPublisher
             return PublishOutcome.RefusedEmpty;
         }
 
-        if (ConfigEquality.ContentEquals(_lastPublished, config))
+        // One encoding serves the comparison and the config hash (the channel write is the other).
+        var canonical = ConfigHash.Canonical(config);
+        if (_lastCanonical is not null && canonical.AsSpan().SequenceEqual(_lastCanonical))
         {
             return PublishOutcome.Unchanged;
         }
 
-        var generation = _sink.Publish(config);
+        var generation = _sink.Publish(config with { ConfigHash = ConfigHash.FromCanonical(canonical) });
         _lastPublished = config with { Generation = generation };
+        _lastCanonical = canonical;
         return PublishOutcome.Published;
     }
 

@@ -14,6 +14,9 @@ public interface IConfigSink
     /// </summary>
     GatehouseConfig? Existing => null;
 
-    /// <summary>Publishes <paramref name="config"/> and returns the generation it was published as.</summary>
+    /// <summary>
+    /// Publishes <paramref name="config"/> and returns the generation it was published as. A set
+    /// <see cref="GatehouseConfig.ConfigHash"/> is the publisher's hash of the content (saving an encoding).
+    /// </summary>
     long Publish(GatehouseConfig config);
 }

@@ -187,4 +187,23 @@ public sealed class ConfigPublisherTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void The_published_config_carries_the_hash_of_its_content_and_equal_content_is_not_published_again()
+    {
+        var sink = new RecordingSink();
+        var publisher = new ConfigPublisher(sink);
+        var config = Config("shop.example.com", "10.0.0.1");
+
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(config, sourcesSynced: true));
+        var published = Assert.Single(sink.Published);
+        Assert.Equal(Gatehouse.Serialization.ConfigHash.Compute(config), published.ConfigHash);
+
+        // Same content built afresh (a new object): unchanged; a moved endpoint: a new hash.
+        Assert.Equal(PublishOutcome.Unchanged, publisher.Publish(Config("shop.example.com", "10.0.0.1"), sourcesSynced: true));
+        var moved = Config("shop.example.com", "10.0.0.2");
+        Assert.Equal(PublishOutcome.Published, publisher.Publish(moved, sourcesSynced: true));
+        Assert.Equal(Gatehouse.Serialization.ConfigHash.Compute(moved), sink.Published[^1].ConfigHash);
+        Assert.NotEqual(published.ConfigHash, sink.Published[^1].ConfigHash);
+    }
 }

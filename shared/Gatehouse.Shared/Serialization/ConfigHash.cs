@@ -13,7 +13,13 @@ namespace Gatehouse.Serialization;
 /// </summary>
 public static class ConfigHash
 {
-    public static string Compute(GatehouseConfig config)
+    public static string Compute(GatehouseConfig config) => FromCanonical(Canonical(config));
+
+    /// <summary>
+    /// The bytes the hash is taken over (current schema, generation 0, no published_by, no config_hash):
+    /// also what "did the content change" compares, so a publish encodes the config once for both.
+    /// </summary>
+    public static byte[] Canonical(GatehouseConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var buffer = new ArrayBufferWriter<byte>();
@@ -21,6 +27,9 @@ public static class ConfigHash
             config with { Generation = 0, PublishedBy = null, ConfigHash = null },
             buffer,
             SchemaVersion.Current);
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+        return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>The hash of bytes produced by <see cref="Canonical"/>.</summary>
+    public static string FromCanonical(ReadOnlySpan<byte> canonical) => Convert.ToHexStringLower(SHA256.HashData(canonical));
 }
