@@ -35,15 +35,8 @@ public sealed class CanaryStackFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 
-    /// <summary>A loopback port nothing listens on: connects to it are refused.</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A loopback port nothing listens on (below the ephemeral range, so nothing will): connects are refused.</summary>
+    private static int ClosedPort() => FreePort.Next();
 
     /// <summary>Sends GET host/path with extra headers; returns status, echo name, body and the response.</summary>
     internal async Task<(HttpStatusCode Status, string? Backend, string Body, HttpResponseMessage Response)> SendAsync(
