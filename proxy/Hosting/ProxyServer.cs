@@ -164,8 +164,9 @@ public sealed class ProxyServer : IAsyncDisposable
         _admin = BuildApp(_options.AdminAddress ?? _options.Address, _options.AdminPort, HttpProtocols.Http1, isTraffic: false);
         _admin.Run(adminHandler.InvokeAsync);
 
-        await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Traffic first: once the admin port answers (readiness probes, tests), traffic is already bound.
         await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
+        await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
         HttpPort = BoundPort(_traffic, "http");
         HttpsPort = TlsHandshakes is null ? 0 : BoundPort(_traffic, "https");
         AdminPort = BoundPort(_admin, "http");

@@ -40,7 +40,10 @@ public sealed class ChecksumMismatchTests : IAsyncLifetime
             "the mismatch gauge", _stack.Controller);
         Assert.Equal("blue", (await _stack.SendAsync(Host, "/")).Backend);
         Assert.Equal(before, await _stack.ProxyGenerationAsync());
-        Assert.Contains("ids missing from the cluster [1-1]", _stack.Controller!.Output, StringComparison.Ordinal);
+
+        // The log line follows the gauge and crosses a pipe: wait for it rather than race it.
+        await _stack.WaitUntilAsync(() => Task.FromResult(_stack.Controller!.Output.Contains("ids missing from the cluster [1-1]", StringComparison.Ordinal)),
+            "the mismatch log line", _stack.Controller);
         Assert.Contains("unexpected [1-2]", _stack.Controller.Output, StringComparison.Ordinal);
 
         // The pipeline regenerates the CR: the new Ingress is consistent and served.
