@@ -44,7 +44,7 @@ public sealed class ChecksumMismatchTests : IAsyncLifetime
         // The log line follows the gauge and crosses a pipe: wait for it rather than race it.
         await _stack.WaitUntilAsync(() => Task.FromResult(_stack.Controller!.Output.Contains("ids missing from the cluster [1-1]", StringComparison.Ordinal)),
             "the mismatch log line", _stack.Controller);
-        Assert.Contains("unexpected [1-2]", _stack.Controller.Output, StringComparison.Ordinal);
+        Assert.Contains("unexpected [1-2]", _stack.Controller!.Output, StringComparison.Ordinal);
 
         // The pipeline regenerates the CR: the new Ingress is consistent and served.
         _stack.WriteManifest("checksum.yaml", await ChecksumCommandAsync());
