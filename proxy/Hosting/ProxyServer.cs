@@ -155,7 +155,10 @@ public sealed class ProxyServer : IAsyncDisposable
             _watcher.PollOnce();
         }
 
-        var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        var sockets = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        IHttpForwarder forwarder = _options.UpstreamClient == UpstreamClient.Lean
+            ? new Forwarding.Http1.LeanHttp1Forwarder(sockets, ForwarderOptions, _loggerFactory.CreateLogger<Forwarding.Http1.LeanHttp1Forwarder>())
+            : sockets;
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
