@@ -149,9 +149,17 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
                     LogResponseBodyFailed(_logger, context.Request.Path.Value, ex.Message);
                 }
 
-                // Status and part of the body may be out already: a reset is the only honest end.
                 connection.Dispose();
                 connection = null;
+                if (!response.HasStarted && ex is InvalidResponseException)
+                {
+                    // Nothing reached the client yet (the first chunk line was already broken): it gets a clean 502.
+                    response.Clear();
+                    await ErrorResponse.WriteAsync(context, StatusCodes.Status502BadGateway, "bad gateway: invalid response from " + attempt.Client.Name + "\n").ConfigureAwait(false);
+                    return ForwarderError.Request;
+                }
+
+                // Status and part of the body may be out already: a reset is the only honest end.
                 context.Abort();
                 return ForwarderError.ResponseBody;
             }
