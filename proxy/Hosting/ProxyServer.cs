@@ -62,6 +62,9 @@ public sealed class ProxyServer : IAsyncDisposable
           .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
           .AddFilter(HostingDiagnosticsCategory, LogLevel.None)
           .AddFilter("System.Net.Http", LogLevel.Warning));
+        // Bare LF line ends are refused (400) rather than read leniently: the proxy sees a request the
+        // way a strict backend would. Kestrel reads the switch when it builds a connection's parser.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         _blobSource = blobSource;
         _decode = decode;
         ForwarderOptions = new ForwarderOptions

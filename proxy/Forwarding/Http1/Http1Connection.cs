@@ -14,6 +14,8 @@ internal sealed class Http1Connection : IDisposable
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true);
     private static readonly StreamPipeWriterOptions WriterOptions = new(minimumBufferSize: 4096, leaveOpen: true);
 
+    private static readonly IOException Closed = new("connection closed by the proxy");
+
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private int _disposed;
@@ -82,8 +84,10 @@ internal sealed class Http1Connection : IDisposable
             return;
         }
 
-        Reader.Complete();
-        Writer.Complete();
+        // Completing with an error drops whatever was buffered: a request head whose body then failed
+        // must never reach the backend.
+        Writer.Complete(Closed);
+        Reader.Complete(Closed);
         _stream.Dispose();
     }
 }

@@ -76,6 +76,8 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
         var chunked = canHaveBody && context.Request.ContentLength is null;
         var isHead = HttpMethods.IsHead(context.Request.Method);
         var bodyStarted = false;
+        var expectContinue = canHaveBody && IsExpectContinue(context.Request.Headers.Expect);
+        var bodyUnsent = false;
         var phase = Phase.Connect;
         Http1Connection? connection = null;
         byte[]? headBytes = null;
@@ -99,7 +101,23 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
                     phase = Phase.Send;
                     activity.CancelAfter(timeouts.Send);
                     RequestHeadWriter.Write(context, connection.Writer, pool.Endpoint.ToString(), chunked);
-                    if (canHaveBody)
+                    if (expectContinue)
+                    {
+                        // The client's body is read (and Kestrel's own 100 sent to it) only once the
+                        // backend asks for it, or after a short wait as SocketsHttpHandler does.
+                        await FlushAsync(connection.Writer, activity.Token).ConfigureAwait(false);
+                        phase = Phase.Read;
+                        activity.CancelAfter(timeouts.Read);
+                        bodyUnsent = await BackendAnsweredBeforeContinueAsync(connection.Reader, activity, _options.Expect100ContinueTimeout).ConfigureAwait(false);
+                        phase = Phase.Send;
+                        activity.CancelAfter(timeouts.Send);
+                    }
+
+                    if (bodyUnsent)
+                    {
+                        // The final response came first: the body is never read, the head below is that response.
+                    }
+                    else if (canHaveBody)
                     {
                         bodyStarted = true;
                         await SendBodyAsync(context, connection.Writer, chunked, activity, timeouts.Send).ConfigureAwait(false);
@@ -164,7 +182,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
                 return ForwarderError.ResponseBody;
             }
 
-            if (reusable && !head.ConnectionClose)
+            if (reusable && !head.ConnectionClose && !bodyUnsent)
             {
                 pool.Return(connection);
                 connection = null;
@@ -187,6 +205,59 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
             }
 
             activity.Return(reusable: true);
+        }
+    }
+
+    private static bool IsExpectContinue(Microsoft.Extensions.Primitives.StringValues expect)
+        => expect.Count == 1 && expect[0].AsSpan().Trim().Equals("100-continue", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Waits for the backend's reaction to "Expect: 100-continue": false when the body should be sent
+    /// (a 100 came, or nothing within <paramref name="wait"/>), true when a final response came first
+    /// (left unread in the pipe for <see cref="ReadHeadAsync"/>).
+    /// </summary>
+    private static async ValueTask<bool> BackendAnsweredBeforeContinueAsync(PipeReader reader, ActivityCancellation activity, TimeSpan wait)
+    {
+        using var timer = new CancellationTokenSource(wait);
+        using var registration = timer.Token.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), reader);
+        var interim = 0;
+        while (true)
+        {
+            var result = await reader.ReadAsync(activity.Token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var span = buffer.IsSingleSegment ? buffer.FirstSpan : buffer.Slice(0, Math.Min(buffer.Length, Http1ResponseParser.MaxHeaderBytes + 1)).ToArray();
+            if (Http1ResponseParser.TryParse(span, out var head, out var consumed))
+            {
+                if (head.Status is >= 100 and < 200 && head.Status != 101)
+                {
+                    reader.AdvanceTo(buffer.GetPosition(consumed));
+                    if (head.Status == 100)
+                    {
+                        return false;
+                    }
+
+                    if (++interim > MaxInterimResponses)
+                    {
+                        throw new InvalidResponseException("too many interim responses");
+                    }
+
+                    continue;
+                }
+
+                reader.AdvanceTo(buffer.Start);
+                return true;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCanceled)
+            {
+                return false;
+            }
+
+            if (result.IsCompleted)
+            {
+                throw buffer.IsEmpty ? new BackendClosedException() : new InvalidResponseException("connection closed inside the response head");
+            }
         }
     }
 

@@ -47,9 +47,6 @@ internal static class RequestHeadWriter
 
             if ((checkConnectionTokens && HopByHopHeaders.IsListedInConnection(connection, name))
                 || ForwardedHeaders.IsForwardedHeader(name)
-
-                // Kestrel answers the client's Expect: 100-continue itself when the body is first read.
-                || name.Equals("Expect", StringComparison.OrdinalIgnoreCase)
                 || (chunked && name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
