@@ -36,6 +36,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly IConfigBlobSource? _blobSource;
     private readonly Func<byte[], GatehouseConfig>? _decode;
     private WebApplication? _traffic;
+    private IDisposable? _forwarder;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
     private readonly IMetricsExposition _exposition;
@@ -162,6 +163,7 @@ public sealed class ProxyServer : IAsyncDisposable
         IHttpForwarder forwarder = _options.UpstreamClient == UpstreamClient.Lean
             ? new Forwarding.Http1.LeanHttp1Forwarder(sockets, ForwarderOptions, _loggerFactory.CreateLogger<Forwarding.Http1.LeanHttp1Forwarder>())
             : sockets;
+        _forwarder = forwarder as IDisposable;
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
@@ -218,6 +220,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         // After the listeners stop: the last requests' log lines and spans are written, then exported.
         await Telemetry.DisposeAsync().ConfigureAwait(false);
+        _forwarder?.Dispose();
         _otlp?.Dispose();
         _exporter.Dispose();
         Metrics.Dispose();

@@ -6,7 +6,7 @@ namespace Gatehouse.Proxy.Forwarding.Http1;
 
 /// <summary>
 /// Idle keep-alive connections to one backend endpoint. Lock-free: a queue of idle connections, each
-/// checked when taken (idle timeout, closed or readable while idle) rather than by a background sweep.
+/// checked when taken (idle timeout, closed or readable while idle) and by a periodic sweep.
 /// </summary>
 internal sealed class Http1ConnectionPool
 {
@@ -43,6 +43,34 @@ internal sealed class Http1ConnectionPool
         }
 
         return null;
+    }
+
+    /// <summary>Closes idle connections past their timeout or closed by the backend; the rest go back.</summary>
+    public void CloseExpired()
+    {
+        var now = Stopwatch.GetTimestamp();
+        for (var n = IdleCount; n > 0 && _idle.TryDequeue(out var connection); n--)
+        {
+            Interlocked.Decrement(ref _idleCount);
+            if (now - connection.IdleSince < _idleTimeoutTicks && connection.IsReusable())
+            {
+                Interlocked.Increment(ref _idleCount);
+                _idle.Enqueue(connection);
+            }
+            else
+            {
+                connection.Dispose();
+            }
+        }
+    }
+
+    public void CloseAll()
+    {
+        while (_idle.TryDequeue(out var connection))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            connection.Dispose();
+        }
     }
 
     public void Return(Http1Connection connection)

@@ -17,7 +17,7 @@ namespace Gatehouse.Proxy.Forwarding.Http1;
 /// no HttpRequestMessage, Uri or header objects), with a strict response parser. Everything else
 /// (HTTPS, gRPC, upgrades) goes through <see cref="HttpForwarder"/>. Selected with --upstream-client lean.
 /// </summary>
-internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
+internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 {
     // A backend may send a few interim (1xx) responses before the final one; more is a broken peer.
     private const int MaxInterimResponses = 8;
@@ -26,12 +26,34 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder
     private readonly ForwarderOptions _options;
     private readonly ILogger _logger;
     private readonly ConditionalWeakTable<EndpointState, Http1ConnectionPool> _pools = new();
+    private readonly Timer _scavenger;
 
     public LeanHttp1Forwarder(HttpForwarder fallback, ForwarderOptions options, ILogger<LeanHttp1Forwarder> logger)
     {
         _fallback = fallback;
         _options = options;
         _logger = logger;
+
+        // Idle connections are also checked when taken; the sweep closes those nobody takes any more.
+        var period = options.PooledConnectionIdleTimeout / 2;
+        _scavenger = new Timer(static state => ((LeanHttp1Forwarder)state!).CloseIdleConnections(), this, period, period);
+    }
+
+    public void Dispose()
+    {
+        _scavenger.Dispose();
+        foreach (var (_, pool) in _pools)
+        {
+            pool.CloseAll();
+        }
+    }
+
+    private void CloseIdleConnections()
+    {
+        foreach (var (_, pool) in _pools)
+        {
+            pool.CloseExpired();
+        }
     }
 
     private enum Phase
