@@ -208,14 +208,9 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         request.Headers.TryAddWithoutValidation(XForwardedPort, PortString(context.Connection.LocalPort));
     }
 
-    private static bool IsForwardedHeader(string name)
-        => name.Equals(XForwardedFor, StringComparison.OrdinalIgnoreCase)
-            || name.Equals(XForwardedProto, StringComparison.OrdinalIgnoreCase)
-            || name.Equals(XForwardedHost, StringComparison.OrdinalIgnoreCase)
-            || name.Equals(XForwardedPort, StringComparison.OrdinalIgnoreCase);
+    private static bool IsForwardedHeader(string name) => ForwardedHeaders.IsForwardedHeader(name);
 
-    private static bool IsTrailersOnly(StringValues values)
-        => values.Count == 1 && values[0].AsSpan().Trim().Equals("trailers", StringComparison.OrdinalIgnoreCase);
+    private static bool IsTrailersOnly(StringValues values) => ForwardedHeaders.IsTrailersOnly(values);
 
     private static void AddHeader(HttpRequestMessage request, HttpContent? content, string name, StringValues value)
     {
@@ -480,14 +475,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
             : (NextUpstreamConditions.Error, "request failed");
     }
 
-    private static string PortString(int port) => port switch
-    {
-        80 => "80",
-        443 => "443",
-        8080 => "8080",
-        8443 => "8443",
-        _ => port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    private static string PortString(int port) => ForwardedHeaders.PortString(port);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Backend} at {Destination} timed out: {Reason}")]
     private static partial void LogTimedOut(ILogger logger, string backend, string destination, string reason);

@@ -26,6 +26,9 @@ internal static class CommandLine
           --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
           --upstream-max-fails N    failed attempts that eject an endpoint (passive health; default 1, 0 = off)
           --upstream-fail-timeout S window for those failures and how long an ejected endpoint sits out (default 10)
+          --upstream-client sockets|lean
+                                    HTTP client for plain-HTTP backends: SocketsHttpHandler or
+                                    the pooled HTTP/1.1 pipe client (default sockets)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
           --tracing on|off          a span per request, traceparent sent to backends
                                     (default off; on when --otlp-endpoint is given)
@@ -62,7 +65,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -180,6 +183,21 @@ internal static class CommandLine
                     }
 
                     options = options with { UpstreamFailTimeout = TimeSpan.FromSeconds(failSeconds) };
+                    break;
+                case "--upstream-client":
+                    switch (value)
+                    {
+                        case "sockets":
+                            options = options with { UpstreamClient = Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets };
+                            break;
+                        case "lean":
+                            options = options with { UpstreamClient = Gatehouse.Proxy.Forwarding.UpstreamClient.Lean };
+                            break;
+                        default:
+                            error = $"--upstream-client: '{value}' is not one of sockets, lean";
+                            return null;
+                    }
+
                     break;
                 case "--access-log":
                     switch (value)

@@ -49,6 +49,9 @@ public sealed record ProxyOptions
     /// <summary>--upstream-fail-timeout: passive health's failure window and ejection time.</summary>
     public TimeSpan UpstreamFailTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>--upstream-client: the client for plain-HTTP backends (HTTPS, gRPC and upgrades always use SocketsHttpHandler).</summary>
+    public Gatehouse.Proxy.Forwarding.UpstreamClient UpstreamClient { get; init; } = Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets;
+
     /// <summary>How long a removed backend's connection pool is kept for requests still using it.</summary>
     public TimeSpan RetiredBackendGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 

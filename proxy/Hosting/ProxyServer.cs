@@ -36,6 +36,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly IConfigBlobSource? _blobSource;
     private readonly Func<byte[], GatehouseConfig>? _decode;
     private WebApplication? _traffic;
+    private IDisposable? _forwarder;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
     private readonly IMetricsExposition _exposition;
@@ -62,6 +63,9 @@ public sealed class ProxyServer : IAsyncDisposable
           .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
           .AddFilter(HostingDiagnosticsCategory, LogLevel.None)
           .AddFilter("System.Net.Http", LogLevel.Warning));
+        // Bare LF line ends are refused (400) rather than read leniently: the proxy sees a request the
+        // way a strict backend would. Kestrel reads the switch when it builds a connection's parser.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         _blobSource = blobSource;
         _decode = decode;
         ForwarderOptions = new ForwarderOptions
@@ -155,7 +159,11 @@ public sealed class ProxyServer : IAsyncDisposable
             _watcher.PollOnce();
         }
 
-        var forwarder = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        var sockets = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        IHttpForwarder forwarder = _options.UpstreamClient == UpstreamClient.Lean
+            ? new Forwarding.Http1.LeanHttp1Forwarder(sockets, ForwarderOptions, _loggerFactory.CreateLogger<Forwarding.Http1.LeanHttp1Forwarder>())
+            : sockets;
+        _forwarder = forwarder as IDisposable;
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
@@ -213,6 +221,7 @@ public sealed class ProxyServer : IAsyncDisposable
 
         // After the listeners stop: the last requests' log lines and spans are written, then exported.
         await Telemetry.DisposeAsync().ConfigureAwait(false);
+        _forwarder?.Dispose();
         _otlp?.Dispose();
         _exporter.Dispose();
         Metrics.Dispose();

@@ -5,6 +5,7 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -13,7 +14,7 @@ using static Gatehouse.Tests.Infrastructure.Configs;
 
 namespace Gatehouse.Tests.Forwarding;
 
-public sealed class ForwardingTests
+public abstract class ForwardingTests : UpstreamClientTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -40,7 +41,7 @@ public sealed class ForwardingTests
     public async Task MethodTargetHostAndForwardedHeaders()
     {
         await using var backend = await StartEchoBackendAsync();
-        await using var proxy = await ProxyHarness.StartAsync(Of(
+        await using var proxy = await StartProxyAsync(Of(
             [Host("app.example.com", Prefix("/api", "api"))], [Backend("api", backend.Endpoint)]));
 
         // The client must not normalize either: send the target verbatim.
@@ -71,7 +72,7 @@ public sealed class ForwardingTests
     public async Task CustomMethodAndEmptyBodyAreForwarded()
     {
         await using var backend = await StartEchoBackendAsync();
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var request = new HttpRequestMessage(new HttpMethod("PURGE"), "/cache/item");
         using var response = await proxy.Client.SendAsync(request);
@@ -85,7 +86,7 @@ public sealed class ForwardingTests
     public async Task HopByHopRequestHeadersAreStripped()
     {
         await using var backend = await StartEchoBackendAsync();
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Connection.Add("X-Per-Hop");
@@ -111,7 +112,7 @@ public sealed class ForwardingTests
     public async Task TeTrailersIsForwarded()
     {
         await using var backend = await StartEchoBackendAsync();
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.TryAddWithoutValidation("TE", "trailers");
@@ -136,7 +137,7 @@ public sealed class ForwardingTests
             "Transfer-Encoding: chunked\r\n" +
             "\r\n" +
             "5\r\nhello\r\n0\r\n\r\n");
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -174,7 +175,7 @@ public sealed class ForwardingTests
                 await context.Response.Body.WriteAsync(payload);
             }
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var upload = await proxy.Client.PostAsync("/upload", new ByteArrayContent(payload));
         var download = await proxy.Client.GetByteArrayAsync("/download");
@@ -197,7 +198,7 @@ public sealed class ForwardingTests
             await clientSawFirstChunk.Task.WaitAsync(Patience);
             await context.Response.WriteAsync("rest");
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var response = await proxy.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();
@@ -224,7 +225,7 @@ public sealed class ForwardingTests
             var rest = await new StreamReader(context.Request.Body).ReadToEndAsync();
             await context.Response.WriteAsync(first + rest);
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         var content = new GatedContent("part1|", backendSawFirstChunk.Task, "part2");
         using var response = await proxy.Client.PostAsync("/upload", content);
@@ -245,7 +246,7 @@ public sealed class ForwardingTests
             context.Response.AppendTrailer("grpc-status", "0");
             context.Response.AppendTrailer("x-checksum", "abc123");
         }, HttpProtocols.Http2);
-        await using var proxy = await ProxyHarness.StartAsync(
+        await using var proxy = await StartProxyAsync(
             CatchAll(Backend("g", backend.Endpoint) with { Protocol = BackendProtocol.Grpc }),
             protocols: HttpProtocols.Http2);
 
@@ -290,7 +291,7 @@ public sealed class ForwardingTests
                 await socket.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, CancellationToken.None);
             }
         }, webSockets: true);
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("ws", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("ws", backend.Endpoint)));
 
         using var client = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(Patience);
@@ -320,7 +321,7 @@ public sealed class ForwardingTests
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             await context.Response.WriteAsync("got:" + body);
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
         using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) });
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(proxy.BaseAddress, "/upload")) { Content = new StringContent("data") };
@@ -338,7 +339,7 @@ public sealed class ForwardingTests
         // backend is a raw one: it answers 401 at once and never asks for the body.
         await using var backend = await RawBackend.StartAsync(
             "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         // A raw client sees the exact byte stream: had the proxy read the body before the backend
         // asked for it, Kestrel would have sent "100 Continue" ahead of the final response. The body is
@@ -363,7 +364,7 @@ public sealed class ForwardingTests
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             await context.Response.WriteAsync("got:" + body);
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var socket = new TcpClient();
         await socket.ConnectAsync(IPAddress.Loopback, proxy.Server.HttpPort);
@@ -399,7 +400,7 @@ public sealed class ForwardingTests
     [Fact]
     public async Task NoConfigAnswers503()
     {
-        await using var proxy = await ProxyHarness.StartAsync();
+        await using var proxy = await StartProxyAsync();
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -411,7 +412,7 @@ public sealed class ForwardingTests
     [Fact]
     public async Task NoRouteAnswers404()
     {
-        await using var proxy = await ProxyHarness.StartAsync(Of([Host("app.example.com", Prefix("/", "b"))], [Backend("b")]));
+        await using var proxy = await StartProxyAsync(Of([Host("app.example.com", Prefix("/", "b"))], [Backend("b")]));
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -422,7 +423,7 @@ public sealed class ForwardingTests
     [Fact]
     public async Task NoEndpointsAnswers503NamingTheBackend()
     {
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("shop/web:http")));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("shop/web:http")));
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -434,7 +435,7 @@ public sealed class ForwardingTests
     public async Task ConnectRefusedAnswers502()
     {
         var closedPort = GetClosedPort();
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("gone", new EndpointConfig("127.0.0.1", closedPort))));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("gone", new EndpointConfig("127.0.0.1", closedPort))));
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -451,7 +452,7 @@ public sealed class ForwardingTests
             await release.Task.WaitAsync(context.RequestAborted);
             await context.Response.WriteAsync("too late");
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("slow", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(300));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("slow", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(300));
 
         using var response = await proxy.Client.GetAsync("/");
         release.SetResult();
@@ -470,7 +471,7 @@ public sealed class ForwardingTests
             await context.Response.Body.FlushAsync();
             await release.Task.WaitAsync(context.RequestAborted);
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("stall", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(300));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("stall", backend.Endpoint)), upstreamTimeout: TimeSpan.FromMilliseconds(300));
 
         using var response = await proxy.Client.GetAsync("/", HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();
@@ -497,7 +498,7 @@ public sealed class ForwardingTests
             await socket.ReceiveAsync(buffer, CancellationToken.None);
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }, webSockets: true);
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("ws", backend.Endpoint)), upstreamTimeout: UpgradeTimeout);
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("ws", backend.Endpoint)), upstreamTimeout: UpgradeTimeout);
 
         using var client = new ClientWebSocket();
         using var timeout = new CancellationTokenSource(Patience);
@@ -518,7 +519,7 @@ public sealed class ForwardingTests
     {
         await using var a = await TestBackend.StartTextAsync("a");
         await using var b = await TestBackend.StartTextAsync("b");
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("rr", a.Endpoint, b.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("rr", a.Endpoint, b.Endpoint)));
 
         var answers = new List<string>();
         for (var i = 0; i < 6; i++)
@@ -547,7 +548,7 @@ public sealed class ForwardingTests
             context.Response.ContentType = "application/x-tea";
             return context.Response.WriteAsync("short and stout");
         });
-        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)));
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -620,4 +621,14 @@ public sealed class ForwardingTests
             return false;
         }
     }
+}
+
+public sealed class ForwardingTestsOverSockets : ForwardingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Sockets;
+}
+
+public sealed class ForwardingTestsOverLean : ForwardingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
 }

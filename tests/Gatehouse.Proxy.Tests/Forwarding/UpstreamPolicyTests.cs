@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using static Gatehouse.Tests.Infrastructure.Configs;
@@ -11,7 +12,7 @@ namespace Gatehouse.Tests.Forwarding;
 /// proxy-next-upstream retries, per-route proxy-*-timeouts and passive health, against real Kestrel
 /// backends and the in-process proxy on 127.0.0.1.
 /// </summary>
-public sealed class UpstreamPolicyTests
+public abstract class UpstreamPolicyTests : UpstreamClientTests
 {
     private static GatehouseConfig Route(BackendConfig backend, UpstreamPolicyConfig? policy)
         => Of([Host("", Prefix("/", backend.Name) with { Upstream = policy })], [backend]);
@@ -35,7 +36,7 @@ public sealed class UpstreamPolicyTests
     {
         await using var good = await TestBackend.StartTextAsync("good");
         var backend = Backend("web", new EndpointConfig("127.0.0.1", ClosedPort()), good.Endpoint);
-        await using var proxy = await ProxyHarness.StartAsync(Route(backend, policy: null));
+        await using var proxy = await StartProxyAsync(Route(backend, policy: null));
 
         for (var i = 0; i < 6; i++)
         {
@@ -51,7 +52,7 @@ public sealed class UpstreamPolicyTests
         await using var good = await TestBackend.StartTextAsync("good");
         var backend = Backend("web", new EndpointConfig("127.0.0.1", ClosedPort()), good.Endpoint);
         var policy = new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.None };
-        await using var proxy = await ProxyHarness.StartAsync(Route(backend, policy));
+        await using var proxy = await StartProxyAsync(Route(backend, policy));
 
         // Round robin alternates: within two requests one goes to the closed port and is not retried.
         var statuses = new List<HttpStatusCode>();
@@ -76,7 +77,7 @@ public sealed class UpstreamPolicyTests
         var backend = Backend("web", failing.Endpoint, good.Endpoint);
 
         var listed = new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.Error | NextUpstreamConditions.Http502 };
-        await using (var proxy = await ProxyHarness.StartAsync(Route(backend, listed)))
+        await using (var proxy = await StartProxyAsync(Route(backend, listed)))
         {
             for (var i = 0; i < 4; i++)
             {
@@ -85,7 +86,7 @@ public sealed class UpstreamPolicyTests
         }
 
         // Default conditions (error timeout): the backend's 502 is its answer, passed through as is.
-        await using (var proxy = await ProxyHarness.StartAsync(Route(backend, policy: null)))
+        await using (var proxy = await StartProxyAsync(Route(backend, policy: null)))
         {
             var answers = new List<(HttpStatusCode, string)>();
             for (var i = 0; i < 2; i++)
@@ -103,7 +104,7 @@ public sealed class UpstreamPolicyTests
         await using var first = await TestBackend.StartAsync(context => { context.Response.StatusCode = 503; return Task.CompletedTask; });
         await using var second = await TestBackend.StartAsync(context => { context.Response.StatusCode = 503; return Task.CompletedTask; });
         var policy = new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.Http503 };
-        await using var proxy = await ProxyHarness.StartAsync(Route(Backend("web", first.Endpoint, second.Endpoint), policy));
+        await using var proxy = await StartProxyAsync(Route(Backend("web", first.Endpoint, second.Endpoint), policy));
 
         var (status, body) = await GetAsync(proxy);
 
@@ -118,7 +119,7 @@ public sealed class UpstreamPolicyTests
     {
         await using var good = await TestBackend.StartTextAsync("good");
         var backend = Backend("web", new EndpointConfig("127.0.0.1", ClosedPort()), good.Endpoint);
-        await using var proxy = await ProxyHarness.StartAsync(Route(backend, new UpstreamPolicyConfig { NextUpstreamTries = 1 }));
+        await using var proxy = await StartProxyAsync(Route(backend, new UpstreamPolicyConfig { NextUpstreamTries = 1 }));
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 2; i++)
@@ -147,7 +148,7 @@ public sealed class UpstreamPolicyTests
         });
         var backend = Backend("web", new EndpointConfig("127.0.0.1", ClosedPort()), good.Endpoint);
 
-        await using (var proxy = await ProxyHarness.StartAsync(Route(backend, policy: null)))
+        await using (var proxy = await StartProxyAsync(Route(backend, policy: null)))
         {
             var statuses = new List<HttpStatusCode>();
             for (var i = 0; i < 2; i++)
@@ -162,7 +163,7 @@ public sealed class UpstreamPolicyTests
         }
 
         var nonIdempotent = new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.Error | NextUpstreamConditions.NonIdempotent };
-        await using (var proxy = await ProxyHarness.StartAsync(Route(backend, nonIdempotent)))
+        await using (var proxy = await StartProxyAsync(Route(backend, nonIdempotent)))
         {
             for (var i = 0; i < 4; i++)
             {
@@ -189,7 +190,7 @@ public sealed class UpstreamPolicyTests
         });
         await using var good = await TestBackend.StartTextAsync("good");
         var policy = new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.Error | NextUpstreamConditions.NonIdempotent };
-        await using var proxy = await ProxyHarness.StartAsync(Route(Backend("web", rude.Endpoint, good.Endpoint), policy));
+        await using var proxy = await StartProxyAsync(Route(Backend("web", rude.Endpoint, good.Endpoint), policy));
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 2; i++)
@@ -220,7 +221,7 @@ public sealed class UpstreamPolicyTests
         var config = Of(
             [Host("", Prefix("/slow/short", "web") with { Upstream = new UpstreamPolicyConfig { ReadTimeoutMs = 200 } }, Prefix("/slow/long", "web"))],
             [backend]);
-        await using var proxy = await ProxyHarness.StartAsync(config, upstreamTimeout: TimeSpan.FromSeconds(30));
+        await using var proxy = await StartProxyAsync(config, upstreamTimeout: TimeSpan.FromSeconds(30));
 
         var shortRoute = await GetAsync(proxy, "/slow/short");
         Assert.Equal(HttpStatusCode.GatewayTimeout, shortRoute.Status);
@@ -259,7 +260,7 @@ public sealed class UpstreamPolicyTests
             }
 
             var policy = new UpstreamPolicyConfig { ConnectTimeoutMs = 300, NextUpstream = NextUpstreamConditions.None };
-            await using var proxy = await ProxyHarness.StartAsync(Route(Backend("web", new EndpointConfig("127.0.0.1", port)), policy));
+            await using var proxy = await StartProxyAsync(Route(Backend("web", new EndpointConfig("127.0.0.1", port)), policy));
 
             var (status, body) = await GetAsync(proxy);
 
@@ -281,8 +282,8 @@ public sealed class UpstreamPolicyTests
         await using var good = await TestBackend.StartTextAsync("good");
         var port = ClosedPort();
         var backend = Backend("web", new EndpointConfig("127.0.0.1", port), good.Endpoint);
-        var options = ProxyHarness.LocalOptions() with { UpstreamMaxFails = 1, UpstreamFailTimeout = TimeSpan.FromSeconds(2) };
-        await using var proxy = await ProxyHarness.StartAsync(Route(backend, new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.None }), options);
+        var options = LocalOptions() with { UpstreamMaxFails = 1, UpstreamFailTimeout = TimeSpan.FromSeconds(2) };
+        await using var proxy = await StartProxyAsync(Route(backend, new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.None }), options);
 
         // Round robin sends one of the first two requests to the dead endpoint: 502, and it is ejected.
         var first = new List<HttpStatusCode> { (await GetAsync(proxy)).Status, (await GetAsync(proxy)).Status };
@@ -322,4 +323,14 @@ public sealed class UpstreamPolicyTests
         listener.Stop();
         return port;
     }
+}
+
+public sealed class UpstreamPolicyTestsOverSockets : UpstreamPolicyTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Sockets;
+}
+
+public sealed class UpstreamPolicyTestsOverLean : UpstreamPolicyTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
 }

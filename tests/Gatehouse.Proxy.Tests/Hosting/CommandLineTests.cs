@@ -21,6 +21,27 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.UpstreamTimeout);
     }
 
+    [Theory]
+    [InlineData(null, Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets)]
+    [InlineData("sockets", Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets)]
+    [InlineData("lean", Gatehouse.Proxy.Forwarding.UpstreamClient.Lean)]
+    public void UpstreamClientFlag(string? value, Gatehouse.Proxy.Forwarding.UpstreamClient expected)
+    {
+        var options = CommandLine.Parse(value is null ? ["--channel", "/c"] : ["--channel", "/c", "--upstream-client", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.UpstreamClient);
+    }
+
+    [Fact]
+    public void UnknownUpstreamClientIsAUsageError()
+    {
+        var options = CommandLine.Parse(["--channel", "/c", "--upstream-client", "curl"], out var error);
+
+        Assert.Null(options);
+        Assert.Equal("--upstream-client: 'curl' is not one of sockets, lean", error);
+    }
+
     [Fact]
     public void ChannelDefaultsToThePodPath()
     {

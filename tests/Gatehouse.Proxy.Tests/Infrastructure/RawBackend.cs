@@ -21,6 +21,11 @@ internal sealed class RawBackend : IAsyncDisposable
         _loop = AcceptLoopAsync(response);
     }
 
+    private int _accepted;
+
+    /// <summary>Connections accepted so far: a new one per request means the proxy did not reuse a connection.</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
     /// <summary>Request heads received, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Received { get; } = new();
 
@@ -40,6 +45,7 @@ internal sealed class RawBackend : IAsyncDisposable
             while (true)
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                Interlocked.Increment(ref _accepted);
                 _ = ServeAsync(client, response);
             }
         }
