@@ -9,6 +9,7 @@ using Gatehouse.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using static Gatehouse.Proxy.Forwarding.ForwarderLog;
 
 namespace Gatehouse.Proxy.Forwarding.Http1;
 
@@ -550,22 +551,4 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 
     /// <summary>The backend closed the connection before a single byte of response.</summary>
     private sealed class BackendClosedException() : IOException("backend closed the connection before responding");
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Backend} at {Destination} timed out: {Reason}")]
-    private static partial void LogTimedOut(ILogger logger, string backend, string destination, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Request to {Backend} at {Destination} failed, trying the next endpoint: {Reason}: {Error}")]
-    private static partial void LogRetryableFailure(ILogger logger, string backend, string destination, string reason, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Backend} at {Destination} answered {Status}, trying the next endpoint (proxy-next-upstream)")]
-    private static partial void LogRetryableStatus(ILogger logger, string backend, string destination, int status);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request to {Backend} at {Destination} failed: {Reason}: {Error}")]
-    private static partial void LogRequestFailed(ILogger logger, string backend, string destination, string reason, string error);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the request body of {Path} failed: {Error}")]
-    private static partial void LogClientBodyFailed(ILogger logger, string? path, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Response body of {Path} failed mid-stream: {Error}")]
-    private static partial void LogResponseBodyFailed(ILogger logger, string? path, string error);
 }
