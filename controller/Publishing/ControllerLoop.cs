@@ -32,10 +32,15 @@ public sealed class ControllerLoop : BackgroundService
     private readonly Channel<bool> _wakeUp = System.Threading.Channels.Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
+    private readonly bool _sourcesSettleChanges;
+
     private HashSet<Diagnostic> _reported = [];
 
     // Survives passes so a Secret updated with a broken certificate keeps serving its last good one.
     private readonly CertificateHistory _certificates = new();
+
+    // Survives passes so only Ingresses that changed are planned again.
+    private readonly TranslationCache _plans = new();
 
     public ControllerLoop(
         IEnumerable<IResourceSource> sources,
@@ -51,6 +56,7 @@ public sealed class ControllerLoop : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(sources);
         _sources = [.. sources];
+        _sourcesSettleChanges = _sources.Count > 0 && _sources.All(s => s.SettlesChanges);
         _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
         _state = state ?? throw new ArgumentNullException(nameof(state));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -99,13 +105,17 @@ public sealed class ControllerLoop : BackgroundService
                 _wakeUp.Reader.TryRead(out _);
 
                 // Quiet period: keep waiting while notifications keep coming, but not forever: a
-                // source that changes without pause must still be published.
-                var deferrals = 0;
-                do
+                // source that changes without pause must still be published. Sources that settle
+                // their own changes already waited one.
+                if (!_sourcesSettleChanges)
                 {
-                    await Task.Delay(_options.Debounce, _time, stoppingToken).ConfigureAwait(false);
+                    var deferrals = 0;
+                    do
+                    {
+                        await Task.Delay(_options.Debounce, _time, stoppingToken).ConfigureAwait(false);
+                    }
+                    while (_wakeUp.Reader.TryRead(out _) && ++deferrals < Sources.ManifestFolderSource.MaxDeferrals);
                 }
-                while (_wakeUp.Reader.TryRead(out _) && ++deferrals < Sources.ManifestFolderSource.MaxDeferrals);
 
                 if (!RunOnce())
                 {
@@ -148,7 +158,7 @@ public sealed class ControllerLoop : BackgroundService
                 return true;
             }
 
-            result = IngressTranslator.Translate(gated, _options, _certificates);
+            result = IngressTranslator.Translate(gated, _options, _certificates, _plans);
             result = _gates is null ? result : result with { Config = _gates.Complete(result.Config) };
             ReportRejections(result.Rejections, snapshot);
             outcome = _publisher.Publish(result.Config, sourcesSynced: true, sourcesComplete: incomplete.Count == 0);

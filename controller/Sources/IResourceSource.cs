@@ -29,6 +29,13 @@ public interface IResourceSource
     /// </summary>
     event EventHandler<ResourceSnapshot>? Changed;
 
+    /// <summary>
+    /// True when <see cref="Changed"/> is raised only after the source's own quiet period (the folder
+    /// source debounces file events before it reads). The loop then does not wait a second debounce
+    /// period on top, which would only add latency between a change and the proxy serving it.
+    /// </summary>
+    bool SettlesChanges => false;
+
     /// <summary>Performs the first read and starts watching. Completes once <see cref="HasSynced"/> is true.</summary>
     Task StartAsync(CancellationToken cancellationToken);
 }

@@ -14,14 +14,15 @@ namespace Gatehouse.Controller.Translation;
 public static partial class IngressTranslator
 {
     /// <param name="certificates">Last good certificate per Secret, kept by the caller across translations; null: a fresh one.</param>
-    public static TranslationResult Translate(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory? certificates = null)
+    /// <param name="cache">Plans of unchanged Ingresses from earlier passes, kept by the caller; null: plan every Ingress.</param>
+    public static TranslationResult Translate(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory? certificates = null, TranslationCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(options);
-        return new Builder(snapshot, options, certificates ?? new CertificateHistory()).Build();
+        return new Builder(snapshot, options, certificates ?? new CertificateHistory(), cache).Build();
     }
 
-    private sealed partial class Builder(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory certificates)
+    private sealed partial class Builder(ResourceSnapshot snapshot, ControllerOptions options, CertificateHistory certificates, TranslationCache? cache)
     {
         private const string IngressKind = "Ingress";
 
@@ -39,45 +40,41 @@ public static partial class IngressTranslator
         private readonly HashSet<(string Ingress, string Backend)> _reportedBackendProblems = [];
         private string? _defaultBackend;
 
+        // Routes the Ingress being replayed claimed (for enable-access-log: "false").
+        private readonly List<(string Host, string Path, PathMatch Match)> _claimed = [];
+
         public TranslationResult Build()
         {
-            var filter = new IngressClassFilter(snapshot, options);
+            var served = ServedOldestFirst();
+            var plans = new IngressPlan[served.Count];
+            cache?.Begin(options);
+            for (var i = 0; i < served.Count; i++)
+            {
+                plans[i] = cache is null ? IngressPlanner.Plan(served[i], options) : cache.GetOrAdd(served[i], Plan);
+            }
 
-            // Oldest first, so every "first claim wins" rule below means "oldest Ingress wins".
-            // Objects without creationTimestamp (typical for hand-written manifests) count as newest,
-            // then namespace/name (ordinal) decides: a stable order that does not depend on input order.
-            var served = snapshot.Ingresses
-                .Where(pair => filter.IsServed(pair.Value))
-                .OrderBy(pair => pair.Value.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue)
-                .ThenBy(pair => pair.Key, StringComparer.Ordinal)
-                .Select(pair => pair.Value)
-                .ToList();
+            cache?.End();
 
             // Canaries attach to routes that main Ingresses claim, so every main Ingress goes first.
-            var (mains, canaries) = PartitionCanaries(served);
-            foreach (var ingress in mains)
+            foreach (var plan in plans)
             {
-                AddIngress(ingress);
-            }
-
-            foreach (var ingress in canaries)
-            {
-                AddCanaryIngress(ingress);
-            }
-
-            var hosts = _routes
-                .GroupBy(pair => pair.Key.Host, StringComparer.Ordinal)
-                .OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new VirtualHostConfig
+                if (!plan.IsCanary)
                 {
-                    Host = g.Key,
-                    Routes = [.. g.Select(pair => pair.Value).Order(RouteOrder.Instance)],
-                })
-                .ToImmutableArray();
+                    Replay(plan);
+                }
+            }
+
+            foreach (var plan in plans)
+            {
+                if (plan.IsCanary)
+                {
+                    Replay(plan);
+                }
+            }
 
             var config = new GatehouseConfig
             {
-                Hosts = hosts,
+                Hosts = GroupByHost(),
                 Backends = [.. _backends.Values],
                 DefaultBackend = _defaultBackend,
             };
@@ -85,139 +82,96 @@ public static partial class IngressTranslator
             return new TranslationResult(config, _diagnostics);
         }
 
-        private void AddIngress(Ingress ingress)
+        private IngressPlan Plan(Ingress ingress) => IngressPlanner.Plan(ingress, options);
+
+        /// <summary>
+        /// Oldest first, so every "first claim wins" rule means "oldest Ingress wins". Objects without
+        /// creationTimestamp (typical for hand-written manifests) count as newest, then namespace/name
+        /// (ordinal) decides: a stable order that does not depend on input order.
+        /// </summary>
+        private List<Ingress> ServedOldestFirst()
         {
-            var ns = ingress.Metadata.Namespace ?? ManifestParser.DefaultNamespace;
-            var name = ingress.Metadata.Name ?? "";
-            var ingressKey = $"{ns}/{name}";
-            var spec = ingress.Spec;
-            if (spec is null)
-            {
-                Reject(ns, name, DiagnosticCodes.MissingSpec, "spec is missing");
-                return;
-            }
+            var filter = new IngressClassFilter(snapshot, options);
 
-            var protocol = ReadProtocol(ingress, ns, name);
-            _upstream = _canary is null ? ReadUpstream(ingress, ns, name) : null;
-
-            BackendReference? defaultBackend = null;
-            if (spec.DefaultBackend is { } specDefault)
+            // The snapshot iterates in key order, so sorting by (timestamp, position) is the
+            // (timestamp, key) order without comparing strings.
+            var order = new List<(long Ticks, int Position, Ingress Ingress)>(snapshot.Ingresses.Count);
+            foreach (var (_, ingress) in snapshot.Ingresses)
             {
-                defaultBackend = ValidateBackend(specDefault, ns, name, "spec.defaultBackend", protocol);
-                if (defaultBackend is not null && _defaultBackend is null && _canary is null)
+                if (filter.IsServed(ingress))
                 {
-                    _defaultBackend = UseBackend(defaultBackend, ingressKey, ns, name);
+                    var created = ingress.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue;
+                    order.Add((created.UtcTicks, order.Count, ingress));
                 }
             }
 
-            var rules = spec.Rules ?? [];
-            for (var i = 0; i < rules.Count; i++)
+            order.Sort(static (a, b) => a.Ticks != b.Ticks ? a.Ticks.CompareTo(b.Ticks) : a.Position.CompareTo(b.Position));
+            var served = new List<Ingress>(order.Count);
+            foreach (var entry in order)
             {
-                var rule = rules[i];
-                if (!HostName.TryNormalize(rule.Host, out var host, out var hostError))
-                {
-                    Reject(ns, name, DiagnosticCodes.InvalidHost, $"rules[{i}]: {hostError}; rule ignored");
-                    continue;
-                }
-
-                if (rule.Http is null)
-                {
-                    // A host-only rule sends everything for that host to the Ingress's default backend.
-                    if (defaultBackend is not null)
-                    {
-                        AddRoute(host, "/", PathMatch.Prefix, defaultBackend, ingressKey, ns, name, $"rules[{i}]");
-                    }
-
-                    continue;
-                }
-
-                var paths = rule.Http.Paths ?? [];
-                if (paths.Count == 0)
-                {
-                    Reject(ns, name, DiagnosticCodes.EmptyPaths, $"rules[{i}].http.paths is empty; rule ignored");
-                    continue;
-                }
-
-                for (var j = 0; j < paths.Count; j++)
-                {
-                    AddPath(host, paths[j], ingressKey, ns, name, $"rules[{i}].http.paths[{j}]", protocol);
-                }
+                served.Add(entry.Ingress);
             }
 
-            if (!ReadAccessLog(ingress, ns, name))
-            {
-                DisableAccessLog(ingressKey);
-            }
+            return served;
         }
 
-        /// <summary>enable-access-log: "false" silences this Ingress's routes; anything but true/false is reported and ignored.</summary>
-        private bool ReadAccessLog(Ingress ingress, string ns, string name)
+        private ImmutableArray<VirtualHostConfig> GroupByHost()
         {
-            var annotations = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
-            try
+            var byHost = new Dictionary<string, List<RouteConfig>>(StringComparer.Ordinal);
+            foreach (var ((host, _, _), route) in _routes)
             {
-                return annotations.GetBoolean(Annotations.EnableAccessLog) ?? true;
-            }
-            catch (FormatException ex)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidAnnotation, ex.Message + "; access log stays on");
-                return true;
-            }
-        }
-
-        private void DisableAccessLog(string ingressKey)
-        {
-            // Applied after the Ingress's paths are added, so it covers every route they produced
-            // (and none that an older Ingress owns).
-            foreach (var key in _routes.Where(pair => pair.Value.Ingress == ingressKey).Select(pair => pair.Key).ToList())
-            {
-                _routes[key] = _routes[key] with { AccessLog = false };
-            }
-        }
-
-        private void AddPath(string host, HttpIngressPath path, string ingressKey, string ns, string name, string where, BackendProtocol protocol)
-        {
-            PathMatch match;
-            switch (path.PathType)
-            {
-                case "Exact": match = PathMatch.Exact; break;
-                case "Prefix": match = PathMatch.Prefix; break;
-                case "ImplementationSpecific": match = PathMatch.ImplementationSpecific; break;
-                case null or "":
-                    Reject(ns, name, DiagnosticCodes.InvalidPathType, $"{where}: pathType is required (Exact, Prefix or ImplementationSpecific); path ignored");
-                    return;
-                default:
-                    Reject(ns, name, DiagnosticCodes.InvalidPathType, $"{where}: pathType '{path.PathType}' is not Exact, Prefix or ImplementationSpecific; path ignored");
-                    return;
-            }
-
-            var value = path.Path;
-            if (string.IsNullOrEmpty(value) && match == PathMatch.ImplementationSpecific)
-            {
-                // The API allows omitting the path for ImplementationSpecific; it then matches everything.
-                value = "/";
-            }
-
-            if (string.IsNullOrEmpty(value) || value[0] != '/')
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidPath, $"{where}: path '{value}' must start with '/'; path ignored");
-                return;
-            }
-
-            if (match == PathMatch.Prefix)
-            {
-                // Prefix matching is element-wise, so "/foo/" and "/foo" are the same route.
-                value = value.TrimEnd('/');
-                if (value.Length == 0)
+                if (!byHost.TryGetValue(host, out var routes))
                 {
-                    value = "/";
+                    byHost[host] = routes = [];
+                }
+
+                routes.Add(route);
+            }
+
+            var names = byHost.Keys.ToArray();
+            Array.Sort(names, StringComparer.Ordinal);
+            var hosts = ImmutableArray.CreateBuilder<VirtualHostConfig>(names.Length);
+            foreach (var name in names)
+            {
+                var routes = byHost[name];
+                routes.Sort(RouteOrder.Instance);
+                hosts.Add(new VirtualHostConfig { Host = name, Routes = [.. routes] });
+            }
+
+            return hosts.MoveToImmutable();
+        }
+
+        private void Replay(IngressPlan plan)
+        {
+            _canary = plan.IsCanary ? plan.Canary : null;
+            _upstream = plan.Upstream;
+            _claimed.Clear();
+            foreach (var step in plan.Steps)
+            {
+                switch (step)
+                {
+                    case IngressPlanStep.Reject reject:
+                        Reject(plan.Namespace, plan.Name, reject.Code, reject.Reason);
+                        break;
+                    case IngressPlanStep.Route route:
+                        AddRoute(route.Host, route.Path, route.Match, route.Backend, plan.Key, plan.Namespace, plan.Name, route.Where);
+                        break;
+                    case IngressPlanStep.DefaultBackend defaultBackend when _defaultBackend is null && _canary is null:
+                        _defaultBackend = UseBackend(defaultBackend.Backend, plan.Key, plan.Namespace, plan.Name);
+                        break;
+                    case IngressPlanStep.AccessLogOff:
+                        // After the Ingress's paths, so it covers every route they claimed (and none an older Ingress owns).
+                        foreach (var key in _claimed)
+                        {
+                            _routes[key] = _routes[key] with { AccessLog = false };
+                        }
+
+                        break;
                 }
             }
 
-            if (ValidateBackend(path.Backend, ns, name, $"{where}.backend", protocol) is { } backend)
-            {
-                AddRoute(host, value, match, backend, ingressKey, ns, name, where);
-            }
+            _canary = null;
+            _upstream = null;
         }
 
         private void AddRoute(string host, string path, PathMatch match, BackendReference backend, string ingressKey, string ns, string name, string where)
@@ -245,6 +199,7 @@ public static partial class IngressTranslator
                 Upstream = _upstream,
             };
             _routes[key] = route;
+            _claimed.Add(key);
         }
 
         /// <summary>Registers a referenced backend, reporting (once per Ingress) why it has no endpoints.</summary>
@@ -272,64 +227,6 @@ public static partial class IngressTranslator
             }
 
             return backend.Name;
-        }
-
-        private BackendReference? ValidateBackend(IngressBackend? backend, string ns, string name, string where, BackendProtocol protocol)
-        {
-            if (backend is null)
-            {
-                Reject(ns, name, DiagnosticCodes.MissingBackend, $"{where}: backend is required; path ignored");
-                return null;
-            }
-
-            if (backend.Resource is not null)
-            {
-                Reject(ns, name, DiagnosticCodes.UnsupportedBackend, $"{where}: resource backends are not supported; ignored");
-                return null;
-            }
-
-            if (backend.Service is not { Name: { Length: > 0 } service } serviceBackend)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.name is required; ignored");
-                return null;
-            }
-
-            var port = serviceBackend.Port;
-            var hasNumber = port?.Number is not null;
-            var hasName = !string.IsNullOrEmpty(port?.Name);
-            if (hasNumber == hasName)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.port needs exactly one of number or name; ignored");
-                return null;
-            }
-
-            if (port!.Number is { } number && number is < 1 or > 65535)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidServiceBackend, $"{where}: service.port.number {number} is out of range; ignored");
-                return null;
-            }
-
-            return new BackendReference(ns, service, port.Number, hasName ? port.Name : null, protocol);
-        }
-
-        private BackendProtocol ReadProtocol(Ingress ingress, string ns, string name)
-        {
-            var annotations = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
-            if (!annotations.TryGetString(Annotations.BackendProtocol, out var value))
-            {
-                return BackendProtocol.Http;
-            }
-
-            switch (value?.Trim().ToUpperInvariant())
-            {
-                case "HTTP": return BackendProtocol.Http;
-                case "HTTPS": return BackendProtocol.Https;
-                case "GRPC": return BackendProtocol.Grpc;
-                case "GRPCS": return BackendProtocol.Grpcs;
-                default:
-                    Reject(ns, name, DiagnosticCodes.InvalidAnnotation, $"annotation {annotations.FullName(Annotations.BackendProtocol)}: '{value}' is not HTTP, HTTPS, GRPC or GRPCS; using HTTP");
-                    return BackendProtocol.Http;
-            }
         }
 
         private static string DisplayHost(string host) => host.Length == 0 ? "*" : host;

@@ -22,7 +22,7 @@ internal static class CommandLine
           --admin-address ADDR      admin listen address (default: --address)
           --admin-port N            admin port for /healthz, /readyz, /config, /metrics,
                                     /stats/hosts and the live page at / (default 9090)
-          --poll-interval-ms N      channel poll interval in milliseconds (default 50)
+          --poll-interval-ms N      channel poll interval in milliseconds (default 10)
           --upstream-timeout S      seconds to wait for a backend's response headers (default 60)
           --upstream-max-fails N    failed attempts that eject an endpoint (passive health; default 1, 0 = off)
           --upstream-fail-timeout S window for those failures and how long an ejected endpoint sits out (default 10)

@@ -37,7 +37,7 @@ public sealed record ProxyOptions
 
     public int AdminPort { get; init; } = 9090;
 
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     public TimeSpan UpstreamTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -164,4 +164,45 @@ public sealed class ControllerLoopTests
             await h.Loop.StopAsync(CancellationToken.None);
         }
     }
+
+    [Fact]
+    public async Task ASourceThatSettlesItsOwnChangesIsNotDebouncedAgain()
+    {
+        // The loop's clock never fires a timer: only a pass that skips the debounce can publish.
+        var source = new FakeSource { SettlesChanges = true };
+        var sink = new RecordingSink();
+        var loop = new ControllerLoop([source], new ConfigPublisher(sink), new ControllerState(), Options, new TestLogger<ControllerLoop>(), new FrozenTime());
+        source.Set(Snapshot("a.test"));
+        using var cts = new CancellationTokenSource();
+
+        await loop.StartAsync(cts.Token);
+        try
+        {
+            await sink.WaitForPublishesAsync(1, Timeout);
+            source.Set(Snapshot("b.test"));
+            await sink.WaitForPublishesAsync(2, Timeout);
+            Assert.Equal("b.test", sink.Published[1].Hosts[0].Host);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+            await loop.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private sealed class FrozenTime : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) => new NeverFires();
+
+        private sealed class NeverFires : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
 }

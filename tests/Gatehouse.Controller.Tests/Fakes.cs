@@ -82,6 +82,8 @@ internal sealed class FakeSource(string name = "fake") : IResourceSource
 
     public bool SyncOnStart { get; init; } = true;
 
+    public bool SettlesChanges { get; init; }
+
     public event EventHandler<ResourceSnapshot>? Changed;
 
     public Task StartAsync(CancellationToken cancellationToken)

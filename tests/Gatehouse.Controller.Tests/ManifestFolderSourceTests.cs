@@ -141,6 +141,93 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task MergingOnlyChangedFilesGivesWhatAFullReadGives()
+    {
+        static string Ingress(string name, string host) => $$"""
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: {{name}}}
+            spec: {rules: [{host: {{host}}}]}
+            """;
+        var serviceB = ServiceA.Replace("name: a", "name: b", StringComparison.Ordinal);
+        const string Secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\ndata: {ca.crt: eA==}\n";
+
+        Write("a.yaml", ServiceA + "\n---\n" + Ingress("i1", "one.test"));
+        Write("b.yaml", serviceB);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(20), changes);
+        await source.StartAsync(CancellationToken.None);
+        var initial = await changes.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        // Only an Ingress file changes: the other kinds' dictionaries are the very same instances.
+        Write("c.yaml", Ingress("i2", "two.test") + "\n---\n" + Ingress("i3", "three.test"));
+        var added = await ConvergesAsync(source, changes);
+        Assert.Same(initial.Services, added.Services);
+        Assert.Same(initial.Ingresses["default/i1"], added.Ingresses["default/i1"]);
+
+        Write("b.yaml", serviceB.Replace("port: 80", "port: 81", StringComparison.Ordinal) + "\n---\n" + Secret);
+        await ConvergesAsync(source, changes);
+
+        // c.yaml redefines a.yaml's Service: the later file wins, as in a full read...
+        Write("c.yaml", Ingress("i2", "two.test") + "\n---\n" + ServiceA.Replace("port: 80", "port: 8080", StringComparison.Ordinal));
+        var duplicated = await ConvergesAsync(source, changes);
+        Assert.Equal(8080, duplicated.Services["default/a"].Spec!.Ports![0].Port);
+
+        // ...and when c.yaml goes, a.yaml's own definition is back.
+        File.Delete(Path.Combine(_directory, "c.yaml"));
+        var restored = await ConvergesAsync(source, changes);
+        Assert.Equal(80, restored.Services["default/a"].Spec!.Ports![0].Port);
+
+        // An object moving between files, renamed inside a file, a file emptied.
+        Write("b.yaml", serviceB + "\n---\n" + Ingress("i1", "moved.test"));
+        Write("a.yaml", ServiceA);
+        var moved = await ConvergesAsync(source, changes);
+        Assert.Equal("moved.test", moved.Ingresses["default/i1"].Spec!.Rules![0].Host);
+        Write("b.yaml", serviceB + "\n---\n" + Ingress("i9", "moved.test"));
+        await ConvergesAsync(source, changes);
+        Write("a.yaml", "");
+        var emptied = await ConvergesAsync(source, changes);
+        Assert.Equal(["default/b"], emptied.Services.Keys);
+    }
+
+    /// <summary>Waits for the source's snapshot to equal what a fresh source reads from the folder now.</summary>
+    private async Task<ResourceSnapshot> ConvergesAsync(ManifestFolderSource source, Channel<ResourceSnapshot> changes)
+    {
+        using var fresh = new ManifestFolderSource(_directory, TimeSpan.FromMilliseconds(20), new TestLogger<ManifestFolderSource>());
+        await fresh.StartAsync(CancellationToken.None);
+        var expected = Describe(fresh.Current);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (Describe(source.Current) != expected)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            Assert.True(remaining > TimeSpan.Zero, $"the source never converged on a full read:\nexpected\n{expected}\nactual\n{Describe(source.Current)}");
+            try
+            {
+                await changes.Reader.ReadAsync().AsTask().WaitAsync(remaining);
+            }
+            catch (TimeoutException)
+            {
+                // Reported by the assertion above on the next turn.
+            }
+        }
+
+        return source.Current;
+    }
+
+    private static string Describe(ResourceSnapshot snapshot)
+    {
+        IEnumerable<(string Kind, string Key, object Value)> All() =>
+            snapshot.Ingresses.Select(p => ("Ingress", p.Key, (object)p.Value))
+                .Concat(snapshot.IngressClasses.Select(p => ("IngressClass", p.Key, (object)p.Value)))
+                .Concat(snapshot.Services.Select(p => ("Service", p.Key, (object)p.Value)))
+                .Concat(snapshot.EndpointSlices.Select(p => ("EndpointSlice", p.Key, (object)p.Value)))
+                .Concat(snapshot.Secrets.Select(p => ("Secret", p.Key, (object)p.Value)))
+                .Concat(snapshot.IngressCheckSums.Select(p => ("IngressCheckSum", p.Key, (object)p.Value)))
+                .Concat(snapshot.SecretCheckSums.Select(p => ("SecretCheckSum", p.Key, (object)p.Value)));
+        return string.Join("\n", All().Select(o => $"{o.Kind} {o.Key} {System.Text.Json.JsonSerializer.Serialize(o.Value, o.Value.GetType(), Gatehouse.Controller.Kubernetes.Models.KubernetesJsonContext.Default)}"));
+    }
+
+    [Fact]
     public async Task FileReplacedByRenameIsPickedUp()
     {
         Write("a.yaml", ServiceA);

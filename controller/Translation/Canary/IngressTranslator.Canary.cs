@@ -1,7 +1,3 @@
-using Gatehouse.Controller.Kubernetes.Models;
-using Gatehouse.Controller.Sources;
-using Gatehouse.Controller.Translation.Canary;
-using Gatehouse.Controller.Translation.Upstream;
 using Gatehouse.Model;
 
 namespace Gatehouse.Controller.Translation;
@@ -17,51 +13,6 @@ public static partial class IngressTranslator
 
         // The upstream policy of the main Ingress being added.
         private UpstreamPolicyConfig? _upstream;
-
-        private (List<Ingress> Mains, List<Ingress> Canaries) PartitionCanaries(IEnumerable<Ingress> served)
-        {
-            var mains = new List<Ingress>();
-            var canaries = new List<Ingress>();
-            foreach (var ingress in served)
-            {
-                // Anything but an explicit "false" counts: an unparsable "canary" must not claim routes.
-                var reader = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
-                var marked = reader.TryGetString(CanaryAnnotations.Canary, out var value)
-                    && !value.Equals("false", StringComparison.OrdinalIgnoreCase);
-                (marked ? canaries : mains).Add(ingress);
-            }
-
-            return (mains, canaries);
-        }
-
-        private void AddCanaryIngress(Ingress ingress)
-        {
-            var ns = ingress.Metadata.Namespace ?? ManifestParser.DefaultNamespace;
-            var name = ingress.Metadata.Name ?? "";
-            var annotations = new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix);
-            var problems = new List<string>();
-            var canary = CanaryReader.Read(annotations, problems, out var error);
-            foreach (var problem in problems)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidAnnotation, problem);
-            }
-
-            if (canary is null)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidCanary, $"{error ?? "invalid canary"}; canary not served (main routes keep serving)");
-                return;
-            }
-
-            _canary = canary with { Ingress = $"{ns}/{name}" };
-            try
-            {
-                AddIngress(ingress);
-            }
-            finally
-            {
-                _canary = null;
-            }
-        }
 
         private void AttachCanary((string Host, string Path, PathMatch Match) key, BackendReference backend, string ingressKey, string ns, string name, string where)
         {
@@ -105,18 +56,6 @@ public static partial class IngressTranslator
 
             var attached = canary with { Backend = UseBackend(backend, ingressKey, ns, name) };
             _routes[key] = main with { Canaries = main.Canaries.Add(attached) };
-        }
-
-        private UpstreamPolicyConfig? ReadUpstream(Ingress ingress, string ns, string name)
-        {
-            var problems = new List<string>();
-            var policy = UpstreamPolicyReader.Read(new AnnotationReader(ingress.Metadata, options.AnnotationsPrefix), balancingOnly: false, problems);
-            foreach (var problem in problems)
-            {
-                Reject(ns, name, DiagnosticCodes.InvalidAnnotation, problem);
-            }
-
-            return policy;
         }
     }
 }

@@ -59,13 +59,7 @@ internal sealed class TlsTranslator
             }
         }
 
-        var hosts = config.Hosts.Select(host => host with
-        {
-            Certificate = _hostCertificates.TryGetValue(host.Host, out var names) ? names[0] : null,
-            Certificates = names is null ? [] : [.. names],
-            Tls = _hostPolicies.GetValueOrDefault(host.Host),
-            Routes = [.. host.Routes.Select(ApplyRouteSettings)],
-        }).ToImmutableArray();
+        var hosts = config.Hosts.Select(ApplyHostSettings).ToImmutableArray();
 
         var certificates = _certificates
             .Select(pair => new CertificateConfig
@@ -78,6 +72,26 @@ internal sealed class TlsTranslator
             .ToImmutableArray();
 
         return config with { Hosts = hosts, Certificates = certificates, DefaultCertificate = defaultCertificate };
+    }
+
+    private VirtualHostConfig ApplyHostSettings(VirtualHostConfig host)
+    {
+        var names = _hostCertificates.GetValueOrDefault(host.Host);
+        var policy = _hostPolicies.GetValueOrDefault(host.Host);
+        if (names is null && policy is null && host.Certificate is null && host.Certificates.IsDefaultOrEmpty && host.Tls is null
+            && !host.Routes.Any(route => _routeSettings.ContainsKey(route.Ingress)))
+        {
+            // Most hosts of a large config have no TLS at all: keep the instance rather than copy it.
+            return host;
+        }
+
+        return host with
+        {
+            Certificate = names?[0],
+            Certificates = names is null ? [] : [.. names],
+            Tls = policy,
+            Routes = [.. host.Routes.Select(ApplyRouteSettings)],
+        };
     }
 
     private RouteConfig ApplyRouteSettings(RouteConfig route)

@@ -17,7 +17,7 @@ public sealed class CommandLineTests
         Assert.Equal(8080, options.HttpPort);
         Assert.Null(options.AdminAddress);
         Assert.Equal(9090, options.AdminPort);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), options.PollInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), options.PollInterval);
         Assert.Equal(TimeSpan.FromSeconds(60), options.UpstreamTimeout);
     }
 
