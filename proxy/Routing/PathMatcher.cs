@@ -59,6 +59,9 @@ internal sealed class PathMatcher
 
     public int RouteCount => _exact.Count + _prefixes.Length;
 
+    /// <summary>Every route of this host (Exact first, then prefixes longest first); not for the request path.</summary>
+    public IEnumerable<Route> Routes => _exact.Values.Concat(_prefixRoutes);
+
     /// <summary>Finds the best route for a request path ("" is treated as "/"). Does not allocate.</summary>
     public Route? Match(ReadOnlySpan<char> path)
     {

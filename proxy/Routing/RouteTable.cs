@@ -84,6 +84,25 @@ internal sealed class RouteTable
     /// <summary>This generation's certificates and TLS hosts; null when the proxy has no HTTPS listener.</summary>
     public Tls.TlsConfiguration? Tls { get; init; }
 
+    /// <summary>The route of requests nothing else matches (spec.defaultBackend), or null.</summary>
+    internal Route? DefaultRoute => _defaultRoute;
+
+    /// <summary>
+    /// The compiled host a metrics host label names: "_other" the catch-all rules, "*.x" a wildcard
+    /// host, anything else an exact host. For housekeeping off the request path.
+    /// </summary>
+    internal PathMatcher? FindLabelledHost(string label, string otherHostLabel)
+    {
+        if (string.Equals(label, otherHostLabel, StringComparison.Ordinal))
+        {
+            return _catchAll;
+        }
+
+        return label.StartsWith("*.", StringComparison.Ordinal)
+            ? _wildcardHosts.GetValueOrDefault(label[2..])
+            : _exactHosts.GetValueOrDefault(label);
+    }
+
     /// <summary>
     /// Finds the route for a request. <paramref name="host"/> is the Host header as received (port
     /// and case are ignored); <paramref name="path"/> is the decoded request path. Returns null for 404.

@@ -76,40 +76,21 @@ internal sealed class SeriesRegistry
         return series;
     }
 
-    /// <summary>Forgets series and hosts the new table no longer has (after a swap).</summary>
+    /// <summary>
+    /// Forgets series and hosts the new table no longer has (after a swap). Walks the series (at most
+    /// <see cref="MaxSeries"/>) and looks each up in the table, rather than walking the table: a swap of
+    /// a 100k-host config must not build a label key for every route.
+    /// </summary>
     public void Retain(RouteTable table)
     {
-        var keep = new HashSet<string>(StringComparer.Ordinal) { Key(SeriesLabels.Unrouted) };
         var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SeriesLabels.OtherHost };
-        foreach (var host in table.Config.Hosts)
+        foreach (var (key, series) in _series)
         {
-            foreach (var route in host.Routes)
+            if (ReferenceEquals(series, Unrouted) || IsServed(table, series.Labels))
             {
-                if (table.Backends.TryGetValue(route.Backend, out var backend))
-                {
-                    var labels = Labels(host.Host, route.Ingress, backend, canary: false);
-                    keep.Add(Key(labels));
-                    hosts.Add(labels.Host);
-                }
-
-                foreach (var canary in route.Canaries)
-                {
-                    if (table.Backends.TryGetValue(canary.Backend, out var canaryBackend))
-                    {
-                        keep.Add(Key(Labels(host.Host, canary.Ingress, canaryBackend, canary: true)));
-                    }
-                }
+                hosts.Add(series.Labels.Host);
             }
-        }
-
-        if (table.Config.DefaultBackend is { } name && table.Backends.TryGetValue(name, out var defaultBackend))
-        {
-            keep.Add(Key(Labels("", "", defaultBackend, canary: false)));
-        }
-
-        foreach (var key in _series.Keys)
-        {
-            if (!keep.Contains(key))
+            else
             {
                 _series.TryRemove(key, out _);
             }
@@ -122,6 +103,42 @@ internal sealed class SeriesRegistry
                 _hosts.TryRemove(host, out _);
             }
         }
+    }
+
+    private static bool IsServed(RouteTable table, SeriesLabels labels)
+    {
+        if (!labels.Canary && table.DefaultRoute is { } defaultRoute && labels == LabelsOf(defaultRoute))
+        {
+            return true;
+        }
+
+        if (table.FindLabelledHost(labels.Host, SeriesLabels.OtherHost) is not { } matcher)
+        {
+            return false;
+        }
+
+        foreach (var route in matcher.Routes)
+        {
+            if (!labels.Canary)
+            {
+                if (labels == LabelsOf(route))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            foreach (var canary in route.Config?.Canaries ?? [])
+            {
+                if (table.Backends.TryGetValue(canary.Backend, out var backend) && labels == Labels(route.Host, canary.Ingress, backend, canary: true))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private HostLiveStats Host(string host) => _hosts.GetOrAdd(host, static h => new HostLiveStats(h));
