@@ -24,6 +24,9 @@ internal sealed partial class BackendRegistry : IDisposable
     // Each live backend's endpoint states by address, carried into the next generation's backends.
     private Dictionary<string, IReadOnlyDictionary<string, EndpointState>> _liveStates = new(StringComparer.Ordinal);
 
+    // The serving generation's compiled backends, reused by the next generation when unchanged.
+    private IReadOnlyDictionary<string, Backend> _liveBackends = new Dictionary<string, Backend>(StringComparer.Ordinal);
+
     // Which backend TLS settings each pool was built with (see BackendTlsSettings): a change needs a new pool.
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<BackendClient, string> _tlsKeys = [];
 
@@ -110,7 +113,12 @@ internal sealed partial class BackendRegistry : IDisposable
             }
 
             next[backend.Name] = entry;
-            backends[backend.Name] = new Backend(backend, entry.Item1, entry.Item2, _liveStates.GetValueOrDefault(backend.Name), _health);
+
+            // The same decoded config on the same client is the same backend: keeping the instance lets
+            // the route table keep the compiled hosts that point at it.
+            backends[backend.Name] = _liveBackends.TryGetValue(backend.Name, out var live) && ReferenceEquals(live.Config, backend) && ReferenceEquals(live.Client, entry.Item1)
+                ? live
+                : new Backend(backend, entry.Item1, entry.Item2, _liveStates.GetValueOrDefault(backend.Name), _health);
         }
     }
 
@@ -126,6 +134,7 @@ internal sealed partial class BackendRegistry : IDisposable
         }
 
         _live = compiled.Clients;
+        _liveBackends = compiled.Backends;
         var states = new Dictionary<string, IReadOnlyDictionary<string, EndpointState>>(compiled.Backends.Count, StringComparer.Ordinal);
         foreach (var (name, backend) in compiled.Backends)
         {

@@ -39,7 +39,10 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
         _state = state;
         _pollInterval = pollInterval;
         _logger = logger;
-        _decode = decode ?? (static payload => ConfigSerializer.Deserialize(payload));
+        // Hosts and backends unchanged since the last blob keep their decoded instances, which lets the
+        // route table keep their compiled form too.
+        var cache = new ConfigDecodeCache();
+        _decode = decode ?? (payload => ConfigSerializer.Deserialize(payload, cache));
         _metrics = metrics;
     }
 

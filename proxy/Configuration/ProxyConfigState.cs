@@ -83,7 +83,7 @@ internal sealed class ProxyConfigState : IDisposable
                     config.Schema,
                     writtenAt,
                     TimeProvider.GetUtcNow());
-                table = new RouteTable(config, compiled.Backends, info) { Tls = _tls?.Build(config) };
+                table = new RouteTable(config, compiled.Backends, info, _current) { Tls = _tls?.Build(config) };
             }
             catch
             {

@@ -16,8 +16,13 @@ internal sealed class PathMatcher
     private readonly string[] _prefixes;
     private readonly Route[] _prefixRoutes;
 
+    // Every backend the routes resolved, so a later table can tell whether this compiled host still fits.
+    private readonly Backend[] _backends;
+
     public PathMatcher(string host, IReadOnlyList<RouteConfig> routes, Func<string, Backend> resolveBackend)
     {
+        var used = new List<Backend>(1);
+        resolveBackend = Tracking(resolveBackend, used);
         _exact = new Dictionary<string, Route>(StringComparer.Ordinal);
         var prefixes = new List<(string Prefix, Route Route)>();
         foreach (var config in routes)
@@ -55,6 +60,21 @@ internal sealed class PathMatcher
         }
 
         _exactLookup = _exact.GetAlternateLookup<ReadOnlySpan<char>>();
+        _backends = [.. used];
+    }
+
+    /// <summary>True when each backend this host resolved is still the very instance <paramref name="backends"/> has under its name.</summary>
+    public bool UsesOnly(IReadOnlyDictionary<string, Backend> backends)
+    {
+        foreach (var backend in _backends)
+        {
+            if (!backends.TryGetValue(backend.Name, out var current) || !ReferenceEquals(current, backend))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public int RouteCount => _exact.Count + _prefixes.Length;
@@ -90,6 +110,17 @@ internal sealed class PathMatcher
 
         return null;
     }
+
+    private static Func<string, Backend> Tracking(Func<string, Backend> resolve, List<Backend> used) => name =>
+    {
+        var backend = resolve(name);
+        if (!used.Contains(backend))
+        {
+            used.Add(backend);
+        }
+
+        return backend;
+    };
 
     private static void StableSort(int[] keys, (string, Route)[] items)
     {

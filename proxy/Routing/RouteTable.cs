@@ -20,8 +20,16 @@ internal sealed class RouteTable
     private readonly PathMatcher? _catchAll;
     private readonly Route? _defaultRoute;
 
+    // Compiled hosts by the decoded host they came from, for the next table to reuse.
+    private readonly Dictionary<VirtualHostConfig, PathMatcher> _compiled;
+
     /// <param name="backends">Compiled backends by name; must contain every backend the config names.</param>
-    public RouteTable(GatehouseConfig config, IReadOnlyDictionary<string, Backend> backends, RouteTableInfo info)
+    /// <param name="previous">
+    /// The table this one replaces: a host that is the same decoded instance (see ConfigDecodeCache) and
+    /// whose backends are the same compiled instances keeps its compiled routes, so a change to one
+    /// host of many compiles one host.
+    /// </param>
+    public RouteTable(GatehouseConfig config, IReadOnlyDictionary<string, Backend> backends, RouteTableInfo info, RouteTable? previous = null)
     {
         Config = config;
         Info = info;
@@ -30,10 +38,21 @@ internal sealed class RouteTable
         var resolve = new Func<string, Backend>(name => backends[name]);
         _exactHosts = new Dictionary<string, PathMatcher>(StringComparer.OrdinalIgnoreCase);
         _wildcardHosts = new Dictionary<string, PathMatcher>(StringComparer.OrdinalIgnoreCase);
+        _compiled = new Dictionary<VirtualHostConfig, PathMatcher>(config.Hosts.Length, ReferenceEqualityComparer.Instance);
         var routeCount = 0;
+        var reused = 0;
         foreach (var host in config.Hosts)
         {
-            var matcher = new PathMatcher(host.Host, host.Routes, resolve);
+            if (previous is not null && previous._compiled.TryGetValue(host, out var matcher) && matcher.UsesOnly(backends))
+            {
+                reused++;
+            }
+            else
+            {
+                matcher = new PathMatcher(host.Host, host.Routes, resolve);
+            }
+
+            _compiled.TryAdd(host, matcher);
             routeCount += host.Routes.Length;
             if (host.Host.Length == 0)
             {
@@ -57,6 +76,7 @@ internal sealed class RouteTable
         }
 
         HostCount = config.Hosts.Length;
+        ReusedHosts = reused;
         RouteCount = routeCount;
         var endpoints = 0;
         foreach (var backend in Backends.Values)
@@ -74,6 +94,9 @@ internal sealed class RouteTable
     public FrozenDictionary<string, Backend> Backends { get; }
 
     public int HostCount { get; }
+
+    /// <summary>Hosts whose compiled routes came from the previous table.</summary>
+    public int ReusedHosts { get; }
 
     public int RouteCount { get; }
 

@@ -129,7 +129,31 @@ public static partial class ConfigSerializer
     /// Reads a config. Throws <see cref="Gatehouse.MessagePack.MessagePackFormatException"/> for malformed
     /// bytes and <see cref="ConfigSchemaException"/> for a schema major this build cannot read.
     /// </summary>
-    public static GatehouseConfig Deserialize(ReadOnlySpan<byte> blob)
+    public static GatehouseConfig Deserialize(ReadOnlySpan<byte> blob) => DeserializeCore(blob, null);
+
+    /// <summary>
+    /// Reads a config, taking every host and backend whose encoding is unchanged since the last blob
+    /// decoded through <paramref name="cache"/> from that decode instead of decoding it again.
+    /// </summary>
+    public static GatehouseConfig Deserialize(byte[] payload, ConfigDecodeCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        ArgumentNullException.ThrowIfNull(cache);
+        cache.Begin(payload);
+        try
+        {
+            var config = DeserializeCore(payload, cache);
+            cache.Commit();
+            return config;
+        }
+        catch
+        {
+            cache.Abandon();
+            throw;
+        }
+    }
+
+    private static GatehouseConfig DeserializeCore(ReadOnlySpan<byte> blob, ConfigDecodeCache? cache)
     {
         // Check the version before interpreting anything else: another major may give known keys other meanings.
         var schema = ReadSchema(blob);
@@ -139,7 +163,7 @@ public static partial class ConfigSerializer
         }
 
         var reader = new MessagePackReader(blob);
-        var config = ReadConfig(ref reader, schema);
+        var config = ReadConfig(ref reader, schema, cache);
         if (!reader.End)
         {
             throw new MessagePackFormatException("Unexpected bytes after the config map", reader.Position);
@@ -193,7 +217,7 @@ public static partial class ConfigSerializer
         return new SchemaVersion(major, minor);
     }
 
-    private static GatehouseConfig ReadConfig(ref MessagePackReader reader, SchemaVersion schema)
+    private static GatehouseConfig ReadConfig(ref MessagePackReader reader, SchemaVersion schema, ConfigDecodeCache? cache)
     {
         long generation = 0;
         ImmutableArray<VirtualHostConfig> hosts = [];
@@ -227,11 +251,11 @@ public static partial class ConfigSerializer
             }
             else if (key.SequenceEqual(ConfigKeys.Hosts))
             {
-                hosts = ReadArray(ref reader, ReadHost);
+                hosts = cache is null ? ReadArray(ref reader, ReadHost) : ReadArray(ref reader, ReadHost, cache.Hosts, cache.Payload);
             }
             else if (key.SequenceEqual(ConfigKeys.Backends))
             {
-                backends = ReadArray(ref reader, ReadBackend);
+                backends = cache is null ? ReadArray(ref reader, ReadBackend) : ReadArray(ref reader, ReadBackend, cache.Backends, cache.Payload);
             }
             else if (key.SequenceEqual(ConfigKeys.DefaultBackend))
             {
@@ -762,6 +786,43 @@ public static partial class ConfigSerializer
         for (var i = 0; i < count; i++)
         {
             builder.Add(read(ref reader));
+        }
+
+        reader.ExitContainer();
+        return builder.MoveToImmutable();
+    }
+
+    /// <summary>Like ReadArray, but an element whose bytes the last decode saw is taken from <paramref name="cache"/>.</summary>
+    private static ImmutableArray<T> ReadArray<T>(ref MessagePackReader reader, ElementReader<T> read, ElementCache<T> cache, byte[] payload)
+        where T : class
+    {
+        var count = reader.ReadArrayHeader();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        reader.EnterContainer();
+        var builder = ImmutableArray.CreateBuilder<T>(count);
+        for (var i = 0; i < count; i++)
+        {
+            // Skip to find the element's extent, compare, and decode (from a copy of the reader left at its
+            // start) only when it is new. Skip validates the structure as reading would.
+            var start = reader.Position;
+            var element = reader;
+            reader.Skip();
+            var slice = new EncodedSlice(payload, start, reader.Position - start);
+            if (!cache.TryGet(slice, out var item))
+            {
+                item = read(ref element);
+                if (element.Position != reader.Position)
+                {
+                    throw new MessagePackFormatException("Element length differs between skipping and reading", start);
+                }
+            }
+
+            cache.Add(slice, item);
+            builder.Add(item);
         }
 
         reader.ExitContainer();
