@@ -104,13 +104,24 @@ internal sealed class TlsTranslator
         var ns = ingress.Metadata.Namespace ?? ManifestParser.DefaultNamespace;
         var name = ingress.Metadata.Name ?? "";
         var annotations = new AnnotationReader(ingress.Metadata, _options.AnnotationsPrefix);
-        var ruleHosts = new List<string>();
-        foreach (var rule in ingress.Spec?.Rules ?? [])
+        // Only needed for a tls entry without hosts or a host-level policy: most Ingresses of a large
+        // config have neither, and normalising every rule host again showed up at 100k Ingresses.
+        List<string>? ruleHosts = null;
+        List<string> RuleHosts()
         {
-            if (HostName.TryNormalize(rule.Host, out var host, out _))
+            if (ruleHosts is null)
             {
-                ruleHosts.Add(host);
+                ruleHosts = [];
+                foreach (var rule in ingress.Spec?.Rules ?? [])
+                {
+                    if (HostName.TryNormalize(rule.Host, out var host, out _))
+                    {
+                        ruleHosts.Add(host);
+                    }
+                }
             }
+
+            return ruleHosts;
         }
 
         var tlsHosts = new List<string>();
@@ -134,7 +145,7 @@ internal sealed class TlsTranslator
             // A tls entry without hosts covers the Ingress's rule hosts.
             if (entry.Hosts is null || entry.Hosts.Count == 0)
             {
-                hosts.AddRange(ruleHosts.Where(static h => h.Length > 0));
+                hosts.AddRange(RuleHosts().Where(static h => h.Length > 0));
             }
 
             tlsHosts.AddRange(hosts);
@@ -160,7 +171,7 @@ internal sealed class TlsTranslator
         var policy = ReadHostPolicy(annotations, ns, name);
         if (policy is not null)
         {
-            foreach (var host in ruleHosts.Concat(tlsHosts))
+            foreach (var host in RuleHosts().Concat(tlsHosts))
             {
                 _hostPolicies.TryAdd(host, policy);
             }
