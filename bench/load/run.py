@@ -462,7 +462,7 @@ def write_scale_report(args, rows, ng):
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --scale {args.scale} "
              f"--scale-changes {args.scale_changes} --scale-nginx-hosts {args.scale_nginx_hosts}`; one Ingress per host "
              "(host-N.bench.test, path /, one Service), no catch-all; controller on a manifests folder (debounce 20 ms), "
-             "proxy polling the channel (default 50 ms)._", ""]
+             "proxy polling the channel (default 10 ms)._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + [""]
     lines += ["| hosts | cold start → last host served s | change → served p50 ms | p99 ms | max ms | controller publish ms (mean) "
               "| proxy swap ms (mean) | proxy RSS MB | proxy peak RSS MB | controller RSS MB |",
