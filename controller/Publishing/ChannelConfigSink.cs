@@ -41,6 +41,20 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
 
     public long Generation => _writer.Generation;
 
+    public long Publish(GatehouseConfig config, ReadOnlyMemory<byte> canonical)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+
+        // At the current schema the blob is the canonical bytes plus published_by and config_hash.
+        if (_schema == SchemaVersion.Current && config.ConfigHash is { } hash
+            && ConfigSerializer.TryStamp(canonical.Span, _publishedBy, hash, out var payload))
+        {
+            return _writer.Publish(payload, _schema);
+        }
+
+        return Publish(config);
+    }
+
     public long Publish(GatehouseConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -61,7 +61,7 @@ public sealed class ConfigPublisher
             return PublishOutcome.Unchanged;
         }
 
-        var generation = _sink.Publish(config with { ConfigHash = ConfigHash.FromCanonical(canonical) });
+        var generation = _sink.Publish(config with { ConfigHash = ConfigHash.FromCanonical(canonical) }, canonical);
         _lastPublished = config with { Generation = generation };
         _lastCanonical = canonical;
         return PublishOutcome.Published;

@@ -19,4 +19,10 @@ public interface IConfigSink
     /// <see cref="GatehouseConfig.ConfigHash"/> is the publisher's hash of the content (saving an encoding).
     /// </summary>
     long Publish(GatehouseConfig config);
+
+    /// <summary>
+    /// Like <see cref="Publish(GatehouseConfig)"/>, with the config's canonical encoding
+    /// (<see cref="Serialization.ConfigHash.Canonical"/>) already made, which a sink may reuse rather than encode again.
+    /// </summary>
+    long Publish(GatehouseConfig config, ReadOnlyMemory<byte> canonical) => Publish(config);
 }

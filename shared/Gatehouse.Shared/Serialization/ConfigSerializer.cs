@@ -118,6 +118,63 @@ public static partial class ConfigSerializer
 
     private static int Count(string? optional) => optional is null ? 0 : 1;
 
+    /// <summary>
+    /// The blob <see cref="Serialize(GatehouseConfig, IBufferWriter{byte}, SchemaVersion)"/> writes at the current
+    /// schema for a config whose canonical encoding (<see cref="ConfigHash.Canonical"/>) is
+    /// <paramref name="canonical"/>, stamped with published_by and config_hash: the same bytes, spliced
+    /// rather than encoded again (the controller encodes each config once per publish). False if
+    /// <paramref name="canonical"/> is not laid out as this build writes it.
+    /// </summary>
+    public static bool TryStamp(ReadOnlySpan<byte> canonical, string publishedBy, string configHash, out byte[] blob)
+    {
+        ArgumentNullException.ThrowIfNull(publishedBy);
+        ArgumentNullException.ThrowIfNull(configHash);
+        blob = [];
+        var reader = new MessagePackReader(canonical);
+        var count = reader.ReadMapHeader();
+        var entries = reader.Position;
+
+        // published_by and config_hash follow "certificates" (see Write).
+        var split = -1;
+        for (var i = 0; i < count; i++)
+        {
+            if (reader.NextType != MessagePackType.String)
+            {
+                return false;
+            }
+
+            var key = reader.ReadStringSpan();
+            if (key.SequenceEqual(ConfigKeys.PublishedBy) || key.SequenceEqual(ConfigKeys.ConfigHash))
+            {
+                return false;
+            }
+
+            var isCertificates = key.SequenceEqual(ConfigKeys.Certificates);
+            reader.Skip();
+            if (isCertificates)
+            {
+                split = reader.Position;
+            }
+        }
+
+        if (split < 0)
+        {
+            return false;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(canonical.Length + publishedBy.Length + configHash.Length + 64);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(count + 2);
+        writer.WriteRaw(canonical[entries..split]);
+        writer.WriteStringUtf8(ConfigKeys.PublishedBy);
+        writer.WriteString(publishedBy);
+        writer.WriteStringUtf8(ConfigKeys.ConfigHash);
+        writer.WriteString(configHash);
+        writer.WriteRaw(canonical[split..]);
+        blob = buffer.WrittenSpan.ToArray();
+        return true;
+    }
+
     public static byte[] Serialize(GatehouseConfig config)
     {
         var buffer = new ArrayBufferWriter<byte>();

@@ -124,14 +124,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             // Unregister first so no event is queued to a stream that is already cut.
             Store.Unregister(watch);
-            try
-            {
-                watch.Context.Abort();
-            }
-            catch (ObjectDisposedException)
-            {
-                // The watch ended on its own between the snapshot of open watches and now.
-            }
+            watch.Abort();
         }
 
         return watches.Count;
@@ -460,6 +453,7 @@ internal sealed class FakeKubernetesApiServer : IAsyncDisposable
         finally
         {
             Store.Unregister(watch);
+            watch.End();
         }
     }
 

@@ -9,7 +9,34 @@ internal sealed class FakeWatch(string resource, string? @namespace, FakeSelecto
 {
     public string Resource { get; } = resource;
 
+    private readonly Lock _gate = new();
+    private bool _ended;
+
     public HttpContext Context { get; } = context;
+
+    /// <summary>
+    /// Cuts the connection if the watch request is still running. A finished request's HttpContext is
+    /// recycled by Kestrel, so it must never be touched after <see cref="End"/>.
+    /// </summary>
+    public void Abort()
+    {
+        lock (_gate)
+        {
+            if (!_ended)
+            {
+                Context.Abort();
+            }
+        }
+    }
+
+    /// <summary>Called by the handler as its request finishes.</summary>
+    public void End()
+    {
+        lock (_gate)
+        {
+            _ended = true;
+        }
+    }
 
     /// <summary>Unbounded: the store never blocks on a slow watcher (the real server would drop it instead).</summary>
     public Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
