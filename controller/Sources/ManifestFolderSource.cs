@@ -200,30 +200,55 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        var parsed = new Dictionary<string, (string Content, ManifestParseResult Result)>(files.Count, StringComparer.Ordinal);
-        var changed = new List<string>();
+        var contents = new List<(string Path, string Content)>(files.Count);
         foreach (var path in files)
         {
-            var fileName = Path.GetFileName(path);
-            string content;
             try
             {
-                content = File.ReadAllText(path);
+                contents.Add((path, File.ReadAllText(path)));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Deleted between listing and reading, or not readable: skip it, the rest still loads.
                 _logger.LogWarning("Skipping manifest {File}: cannot read: {Reason}", path, ex.Message);
                 complete = false;
-                continue;
             }
+        }
 
-            var result = ParseCached(path, content, parsed, out var reused);
-            if (!reused)
+        // Files whose text is unchanged keep their parse; the others are parsed on every core
+        // (parsing is pure, and YAML parsing dominates a cold start over many files).
+        var results = new ManifestParseResult?[contents.Count];
+        var toParse = new List<int>();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var (path, content) = contents[i];
+            if (_parsed.TryGetValue(path, out var cached) && string.Equals(cached.Content, content, StringComparison.Ordinal))
             {
-                changed.Add(path);
+                results[i] = cached.Result;
             }
+            else
+            {
+                toParse.Add(i);
+            }
+        }
 
+        if (toParse.Count == 1)
+        {
+            var only = toParse[0];
+            results[only] = ManifestParser.Parse(contents[only].Path, contents[only].Content);
+        }
+        else if (toParse.Count > 1)
+        {
+            Parallel.ForEach(toParse, i => results[i] = ManifestParser.Parse(contents[i].Path, contents[i].Content));
+        }
+
+        var parsed = new Dictionary<string, (string Content, ManifestParseResult Result)>(contents.Count, StringComparer.Ordinal);
+        var changed = toParse.Select(i => contents[i].Path).ToList();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var (path, content) = contents[i];
+            var result = results[i]!;
+            parsed[path] = (content, result);
             foreach (var problem in result.Problems)
             {
                 _logger.LogWarning("Skipping part of manifest {Problem}", problem.ToString());
@@ -232,7 +257,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
 
             foreach (var kind in result.IgnoredKinds)
             {
-                _logger.LogDebug("Ignoring {Kind} in {File}: not a kind the controller uses", kind, fileName);
+                _logger.LogDebug("Ignoring {Kind} in {File}: not a kind the controller uses", kind, Path.GetFileName(path));
             }
         }
 
@@ -392,17 +417,5 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             SecretCheckSums = _secretCheckSums.ToImmutable(),
             Version = version,
         };
-    }
-
-    /// <summary>
-    /// The parse of <paramref name="content"/>, reused from the previous read when the file's text is
-    /// unchanged. Results are immutable by convention (like snapshots), so sharing them is safe.
-    /// </summary>
-    private ManifestParseResult ParseCached(string path, string content, Dictionary<string, (string Content, ManifestParseResult Result)> parsed, out bool reused)
-    {
-        reused = _parsed.TryGetValue(path, out var cached) && string.Equals(cached.Content, content, StringComparison.Ordinal);
-        var result = reused ? cached.Result : ManifestParser.Parse(path, content);
-        parsed[path] = (content, result);
-        return result;
     }
 }
