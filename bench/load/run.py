@@ -190,9 +190,10 @@ backend be
     return Peer("haproxy", HAPROXY_PORT, lambda: spawn(["haproxy", "-f", conf]))
 
 
-def write_manifests(manifests, backend_port, extra_hosts, catch_all=True):
+def write_manifests(manifests, backend_port, extra_hosts, catch_all=True, files=1):
     """The bench config: a host-less catch-all route to the backend (unless catch_all is False), plus
-    `extra_hosts` named hosts. Written to a temporary name and renamed, as deployment tooling does."""
+    `extra_hosts` named hosts, in `files` files (bench.yaml, or bench-NNN.yaml). Written to temporary
+    names and renamed, as deployment tooling does."""
     docs = [f"""apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {{name: gatehouse, annotations: {{ingressclass.kubernetes.io/is-default-class: "true"}}}}
@@ -228,10 +229,13 @@ spec:
     http:
       paths:
       - {{path: /, pathType: Prefix, backend: {{service: {{name: backend, port: {{name: http}}}}}}}}""")
-    tmp = os.path.join(manifests, ".bench.yaml.tmp")
-    with open(tmp, "w") as f:
-        f.write("\n---\n".join(docs) + "\n")
-    os.replace(tmp, os.path.join(manifests, "bench.yaml"))
+    per = (len(docs) + files - 1) // files
+    for k in range(files):
+        name = "bench.yaml" if files == 1 else f"bench-{k:03}.yaml"
+        tmp = os.path.join(manifests, f".{name}.tmp")
+        with open(tmp, "w") as f:
+            f.write("\n---\n".join(docs[k * per:(k + 1) * per]) + "\n")
+        os.replace(tmp, os.path.join(manifests, name))
 
 
 def churn(peer, duration, interval, stop_marker):
@@ -376,13 +380,13 @@ spec:
     os.replace(tmp, os.path.join(manifests, "change.yaml"))
 
 
-def scale_run(work, bindir, hosts, changes):
+def scale_run(work, bindir, hosts, changes, files=1):
     """Controller and proxy on `hosts` Ingresses (no catch-all): cold start to the last host served,
     then `changes` manifest changes, each timed from the rename to the first 200 on the new host."""
     d = os.path.join(work, f"scale-{hosts}")
     manifests = os.path.join(d, "manifests")
     os.makedirs(manifests)
-    write_manifests(manifests, BACKEND_PORT, extra_hosts=hosts, catch_all=False)
+    write_manifests(manifests, BACKEND_PORT, extra_hosts=hosts, catch_all=False, files=files)
     channel = os.path.join(d, "config.bin")
     start = time.monotonic()
     controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
@@ -444,7 +448,7 @@ def scale_main(args):
     try:
         rows = []
         for hosts in (int(x) for x in args.scale.split(",")):
-            r = scale_run(work, args.bin, hosts, args.scale_changes)
+            r = scale_run(work, args.bin, hosts, args.scale_changes, args.scale_files)
             print(f"scale {hosts}: cold start {r['cold_s']:.1f} s, change->served p50 {r['p50_ms']:.0f} ms p99 {r['p99_ms']:.0f} ms, "
                   f"publish {r['publish_ms']:.1f} ms, swap {r['swap_ms']:.1f} ms, proxy RSS {r['proxy_rss']:.0f} MB", flush=True)
             rows.append(r)
@@ -460,7 +464,7 @@ def scale_main(args):
 def write_scale_report(args, rows, ng):
     lines = ["# Scale runs: hosts in the config, change to served, publish and swap, memory", "",
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --scale {args.scale} "
-             f"--scale-changes {args.scale_changes} --scale-nginx-hosts {args.scale_nginx_hosts}`; one Ingress per host "
+             f"--scale-changes {args.scale_changes} --scale-nginx-hosts {args.scale_nginx_hosts} --scale-files {args.scale_files}`; one Ingress per host "
              "(host-N.bench.test, path /, one Service), no catch-all; controller on a manifests folder (debounce 20 ms), "
              "proxy polling the channel (default 10 ms)._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + [""]
@@ -538,6 +542,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"))
     ap.add_argument("--scale", help="scale runs instead of the load scenarios: comma-separated host counts, e.g. 1000,10000,30000,100000")
     ap.add_argument("--scale-changes", type=int, default=30, help="manifest changes timed per size")
+    ap.add_argument("--scale-files", type=int, default=1, help="manifest files the scale runs' hosts are spread over")
     ap.add_argument("--scale-nginx-hosts", type=int, default=30000, help="server blocks for the nginx memory comparison (0: skip)")
     ap.add_argument("--scale-out", default=os.path.join(ROOT, "bench", "results", "scale.md"))
     ap.add_argument("--tls", action="store_true", help="run only the TLS termination comparison (writes results/tls.md)")

@@ -21,12 +21,11 @@ public sealed class ConfigDecodeCache
     /// <summary>Hosts and backends taken from the previous blob in the last decode (for tests and diagnostics).</summary>
     public int LastReused => Hosts.LastReused + Backends.LastReused;
 
-    internal byte[] Begin(byte[] payload)
+    internal void Begin(byte[] payload)
     {
         _pending = payload;
         Hosts.Begin();
         Backends.Begin();
-        return payload;
     }
 
     /// <summary>The decode succeeded: its elements are what the next blob is compared with.</summary>
@@ -55,9 +54,9 @@ internal sealed class ElementCache<T>
     private Dictionary<EncodedSlice, T> _previous = new(EncodedSlice.Comparer.Instance);
     private Dictionary<EncodedSlice, T> _next = new(EncodedSlice.Comparer.Instance);
 
-    public int LastReused { get; private set; }
-
     private int _reused;
+
+    public int LastReused { get; private set; }
 
     public void Begin()
     {
