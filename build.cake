@@ -67,12 +67,23 @@ Task("Test")
 
     // One plain summary line over every test project, so CI output says what ran.
     long passed = 0, failed = 0, skipped = 0;
+    var failedResults = new List<string>();
     foreach (var trx in GetFiles(testResults.FullPath + "/*.trx"))
     {
-        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        var document = XDocument.Load(trx.FullPath);
+        var counters = document.Descendants().First(e => e.Name.LocalName == "Counters");
         passed += (long)counters.Attribute("passed");
         failed += (long)counters.Attribute("failed") + (long)counters.Attribute("error") + (long)counters.Attribute("timeout");
         skipped += (long)counters.Attribute("notExecuted");
+        failedResults.AddRange(DescribeFailures(document));
+    }
+
+    // CI keeps only the tail of the output: repeat each failure there, with its message and the
+    // top of its stack, so a failed run says which test broke and why without the .trx files.
+    Console.WriteLine();
+    foreach (var description in failedResults)
+    {
+        Console.WriteLine(description);
     }
 
     // Plain Console output: Cake's log colours the numbers, and CI reads this line as text.
@@ -80,9 +91,28 @@ Task("Test")
     Console.WriteLine($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
     if (failures.Count > 0 || failed > 0 || passed == 0)
     {
-        throw new CakeException("Tests failed:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
+        var names = failedResults.Select(description => description.Split('\n')[0].TrimEnd());
+        throw new CakeException("Tests failed:" + Environment.NewLine + string.Join(Environment.NewLine, failures.Concat(names)));
     }
 });
+
+static IEnumerable<string> DescribeFailures(XDocument trx)
+{
+    foreach (var result in trx.Descendants().Where(e => e.Name.LocalName == "UnitTestResult"))
+    {
+        var outcome = (string)result.Attribute("outcome");
+        if (outcome != "Failed" && outcome != "Error" && outcome != "Timeout")
+        {
+            continue;
+        }
+
+        var message = result.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value ?? "";
+        var stack = result.Descendants().FirstOrDefault(e => e.Name.LocalName == "StackTrace")?.Value ?? "";
+        var stackTop = string.Join(Environment.NewLine, stack.Split('\n').Take(8).Select(line => "    " + line.TrimEnd()));
+        yield return $"FAILED {(string)result.Attribute("testName")} ({(string)result.Attribute("duration")}){Environment.NewLine}"
+            + $"  {message.Trim().Replace("\n", Environment.NewLine + "  ")}{Environment.NewLine}{stackTop}";
+    }
+}
 
 Task("Publish")
     .Does(() => PublishExecutables());
