@@ -16,13 +16,21 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     private readonly TimeSpan _debounce;
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
-    private readonly Timer _debounceTimer;
+    private readonly TimeProvider _time;
+    private readonly ITimer _debounceTimer;
     private FileSystemWatcher? _watcher;
     private volatile ResourceSnapshot _current = ResourceSnapshot.Empty;
     private volatile bool _hasSynced;
     private volatile bool _lastReadComplete = true;
     private volatile bool _disposed;
     private long _version;
+
+    // One reload at a time, without blocking: a timer callback that finds a reload running leaves a
+    // request for it and returns. Blocking instead parks a pool thread per file event behind the lock
+    // while the running reload's parallel parse waits for a pool thread: a folder rewritten every few
+    // milliseconds starved the pool and the controller never finished its first read.
+    private int _reloading;
+    private int _reloadRequested;
 
     // Parsed files by path, with the text they were parsed from. A change usually touches one file of
     // many; re-parsing only that one keeps change-to-served time flat as the folder grows (YAML parsing
@@ -39,7 +47,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     /// <summary>How many debounce periods a stream of events may defer a reload.</summary>
     internal const int MaxDeferrals = 10;
 
-    public ManifestFolderSource(string directory, TimeSpan debounce, ILogger<ManifestFolderSource> logger)
+    public ManifestFolderSource(string directory, TimeSpan debounce, ILogger<ManifestFolderSource> logger, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(debounce, TimeSpan.Zero);
@@ -47,7 +55,8 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         _directory = Path.GetFullPath(directory);
         _debounce = debounce;
         _logger = logger;
-        _debounceTimer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+        _time = time ?? TimeProvider.System;
+        _debounceTimer = _time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public string Name => $"manifests:{_directory}";
@@ -140,9 +149,9 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             // Every event pushes the deadline out again, so the reload runs after a quiet period; but
             // a folder that never goes quiet (a tool rewriting files in a loop) must still be read, so
             // a reload is never deferred longer than MaxDeferrals debounce periods.
-            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var now = _time.GetTimestamp();
             Interlocked.CompareExchange(ref _pendingSince, now, 0);
-            var waited = System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _pendingSince), now);
+            var waited = _time.GetElapsedTime(Interlocked.Read(ref _pendingSince), now);
             var remaining = (_debounce * MaxDeferrals) - waited;
             _debounceTimer.Change(remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(_debounce.Ticks, remaining.Ticks)), Timeout.InfiniteTimeSpan);
         }
@@ -159,6 +168,33 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             return;
         }
 
+        // Request, then try to own: either this call owns the reload, or the owner's check after it
+        // releases sees the request (both are full fences), so no change is left unread.
+        Interlocked.Exchange(ref _reloadRequested, 1);
+        if (Interlocked.CompareExchange(ref _reloading, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Interlocked.Exchange(ref _reloadRequested, 0);
+            ReloadFolder();
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _reloading, 0);
+        }
+
+        if (Volatile.Read(ref _reloadRequested) != 0)
+        {
+            // Files changed while the folder was read: debounce those changes like any others.
+            ScheduleReload();
+        }
+    }
+
+    private void ReloadFolder()
+    {
         Interlocked.Exchange(ref _pendingSince, 0);
 
         ResourceSnapshot snapshot;

@@ -285,6 +285,93 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task FileEventsDuringAReloadDoNotWaitForItButLeaveOneReloadBehindIt()
+    {
+        Write("a.yaml", ServiceA);
+        var time = new HandFiredTime();
+        using var source = new ManifestFolderSource(_directory, TimeSpan.FromMilliseconds(1), _logger, time);
+        using var firstReadEntered = new ManualResetEventSlim();
+        using var releaseFirstRead = new ManualResetEventSlim();
+        var snapshots = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        source.Changed += (_, snapshot) =>
+        {
+            if (snapshots.Writer.TryWrite(snapshot) && snapshot.Services.Count == 1 && !firstReadEntered.IsSet)
+            {
+                // Holds the first reload inside the folder read while files keep changing.
+                firstReadEntered.Set();
+                releaseFirstRead.Wait(Timeout);
+            }
+        };
+
+        var start = Task.Run(() => source.StartAsync(CancellationToken.None));
+        Assert.True(await Task.Run(() => firstReadEntered.Wait(Timeout)));
+
+        // Each file event arms the debounce timer; its callback, fired here while the first reload
+        // still runs, must return at once instead of holding this thread until that reload ends.
+        for (var edit = 0; edit < 3; edit++)
+        {
+            var armed = time.Timer.Armed;
+            Write("b.yaml", ServiceA.Replace("name: a", "name: b", StringComparison.Ordinal).Replace("80", $"{8080 + edit}", StringComparison.Ordinal));
+            await armed.WaitAsync(Timeout);
+            await Task.Run(time.Timer.Fire).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.False(start.IsCompleted);
+        var armedAgain = time.Timer.Armed;
+        releaseFirstRead.Set();
+        await start.WaitAsync(Timeout);
+
+        // The changes made during the first read are read once, after it, through the debounce.
+        await armedAgain.WaitAsync(Timeout);
+        time.Timer.Fire();
+        Assert.True(snapshots.Reader.TryRead(out var first));
+        Assert.Equal(["default/a"], first.Services.Keys);
+        Assert.True(snapshots.Reader.TryRead(out var afterEdits));
+        Assert.Equal(["default/a", "default/b"], afterEdits.Services.Keys);
+        Assert.Equal(8082, afterEdits.Services["default/b"].Spec!.Ports![0].Port);
+        Assert.False(snapshots.Reader.TryRead(out _));
+    }
+
+    /// <summary>A clock whose one timer fires only when the test says so, on the test's thread.</summary>
+    private sealed class HandFiredTime : TimeProvider
+    {
+        public HandTimer Timer { get; private set; } = null!;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+            => Timer = new HandTimer(() => callback(state));
+
+        public sealed class HandTimer(Action callback) : ITimer
+        {
+            private TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            /// <summary>Completes the next time the timer is given a due time.</summary>
+            public Task Armed => Volatile.Read(ref _armed).Task;
+
+            public void Fire()
+            {
+                Volatile.Write(ref _armed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                callback();
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                if (dueTime != global::System.Threading.Timeout.InfiniteTimeSpan)
+                {
+                    Volatile.Read(ref _armed).TrySetResult();
+                }
+
+                return true;
+            }
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
     public async Task MissingDirectoryFailsToStart()
     {
         using var source = new ManifestFolderSource(Path.Combine(_directory, "nope"), TimeSpan.Zero, _logger);
