@@ -120,7 +120,13 @@ class Peer:
 
 
 def spawn(args, **kw):
-    return subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    # GATEHOUSE_BENCH_LOGS=DIR keeps every process's output (DIR/<program>-<pid>.log) for reading timelines.
+    logs = os.environ.get("GATEHOUSE_BENCH_LOGS")
+    if not logs:
+        return subprocess.Popen(args, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    os.makedirs(logs, exist_ok=True)
+    out = open(os.path.join(logs, f"{os.path.basename(args[0])}-{time.monotonic_ns()}.log"), "w")
+    return subprocess.Popen(args, start_new_session=True, stdout=out, stderr=subprocess.STDOUT, **kw)
 
 
 def nginx_conf(work, name, body, workers):
@@ -405,6 +411,8 @@ def scale_run(work, bindir, hosts, changes, files=1):
         pub1 = metric_sum_count(SCALE_PORT + 2, "gatehouse_controller_publish_duration_seconds")
         swap1 = metric_sum_count(SCALE_PORT + 1, "gatehouse_config_swap_duration_seconds")
         per = lambda a, b: (b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else float("nan")
+        # In order, so a slow first change (cold code) is told apart from a slow one later (a GC, a full merge).
+        print(f"  {hosts} hosts, change -> served ms in order: " + " ".join(f"{x * 1000:.0f}" for x in latencies), flush=True)
         latencies.sort()
         pct = lambda q: latencies[min(len(latencies) - 1, int(round(q * (len(latencies) - 1))))]
         return {"hosts": hosts, "cold_s": cold, "changes": changes, "p50_ms": pct(0.5) * 1000, "p99_ms": pct(0.99) * 1000,

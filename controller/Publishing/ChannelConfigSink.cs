@@ -1,3 +1,4 @@
+using System.Buffers;
 using Gatehouse.Channel;
 using Gatehouse.Model;
 using Gatehouse.Serialization;
@@ -10,6 +11,9 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
     private readonly ConfigChannelWriter _writer;
     private readonly SchemaVersion _schema;
     private readonly string _publishedBy;
+
+    // Reused for every stamped payload: it is copied into the channel before Publish returns.
+    private readonly ArrayBufferWriter<byte> _stamped = new();
 
     /// <param name="schema">Schema to publish (--channel-schema); must be writable by this build.</param>
     /// <param name="publishedBy">Written as published_by (schema 1.1+), e.g. "gatehouse-controller 1.4.0".</param>
@@ -47,9 +51,9 @@ public sealed class ChannelConfigSink : IConfigSink, IDisposable
 
         // At the current schema the blob is the canonical bytes plus published_by and config_hash.
         if (_schema == SchemaVersion.Current && config.ConfigHash is { } hash
-            && ConfigSerializer.TryStamp(canonical.Span, _publishedBy, hash, out var payload))
+            && ConfigSerializer.TryStamp(canonical.Span, _publishedBy, hash, _stamped))
         {
-            return _writer.Publish(payload, _schema);
+            return _writer.Publish(_stamped.WrittenSpan, _schema);
         }
 
         return Publish(config);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Gatehouse.Model;
 using Gatehouse.Serialization;
 
@@ -16,8 +17,12 @@ public sealed class ConfigPublisher
     private readonly IConfigSink _sink;
     private GatehouseConfig? _lastPublished;
 
-    // The canonical encoding of _lastPublished: kept so each publish encodes only the new config.
-    private byte[]? _lastCanonical;
+    // The canonical encoding of _lastPublished (when _hasLast), and a second buffer the next config
+    // is encoded into; they swap on publish. Reused because at 10k hosts each is megabytes: fresh
+    // arrays every pass were large-object-heap garbage that only full GCs reclaim.
+    private ArrayBufferWriter<byte> _lastCanonical = new();
+    private ArrayBufferWriter<byte> _nextCanonical = new();
+    private bool _hasLast;
 
     public ConfigPublisher(IConfigSink sink)
     {
@@ -27,7 +32,11 @@ public sealed class ConfigPublisher
         // A restarted controller whose sources produce what the channel already holds publishes
         // nothing: no new generation, no rebuild in the proxy.
         _lastPublished = sink.Existing is { } existing ? existing with { Generation = sink.Generation } : null;
-        _lastCanonical = _lastPublished is null ? null : ConfigHash.Canonical(_lastPublished);
+        if (_lastPublished is not null)
+        {
+            ConfigHash.Canonical(_lastPublished, _lastCanonical);
+            _hasLast = true;
+        }
     }
 
     /// <summary>Generation of the last publish by this process, or the channel's at start.</summary>
@@ -55,15 +64,17 @@ public sealed class ConfigPublisher
         }
 
         // One encoding serves the comparison and the config hash (the channel write is the other).
-        var canonical = ConfigHash.Canonical(config);
-        if (_lastCanonical is not null && canonical.AsSpan().SequenceEqual(_lastCanonical))
+        ConfigHash.Canonical(config, _nextCanonical);
+        var canonical = _nextCanonical.WrittenMemory;
+        if (_hasLast && canonical.Span.SequenceEqual(_lastCanonical.WrittenSpan))
         {
             return PublishOutcome.Unchanged;
         }
 
-        var generation = _sink.Publish(config with { ConfigHash = ConfigHash.FromCanonical(canonical) }, canonical);
+        var generation = _sink.Publish(config with { ConfigHash = ConfigHash.FromCanonical(canonical.Span) }, canonical);
         _lastPublished = config with { Generation = generation };
-        _lastCanonical = canonical;
+        (_lastCanonical, _nextCanonical) = (_nextCanonical, _lastCanonical);
+        _hasLast = true;
         return PublishOutcome.Published;
     }
 

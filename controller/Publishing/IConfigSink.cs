@@ -22,7 +22,8 @@ public interface IConfigSink
 
     /// <summary>
     /// Like <see cref="Publish(GatehouseConfig)"/>, with the config's canonical encoding
-    /// (<see cref="Serialization.ConfigHash.Canonical"/>) already made, which a sink may reuse rather than encode again.
+    /// (<see cref="Serialization.ConfigHash.Canonical(GatehouseConfig)"/>) already made, which a sink may reuse rather
+    /// than encode again. <paramref name="canonical"/> is the publisher's buffer: valid only during the call.
     /// </summary>
     long Publish(GatehouseConfig config, ReadOnlyMemory<byte> canonical) => Publish(config);
 }

@@ -35,7 +35,10 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     // Parsed files by path, with the text they were parsed from. A change usually touches one file of
     // many; re-parsing only that one keeps change-to-served time flat as the folder grows (YAML parsing
     // dominated it at 10k Ingresses). Only touched under _reloadLock.
-    private Dictionary<string, (string Content, ManifestParseResult Result)> _parsed = new(StringComparer.Ordinal);
+    // The bytes are compared, not text: an unchanged file then costs a read into _readBuffer and a
+    // compare, no decoding and no string (at 10k Ingresses in one file, a 6 MB string per pass).
+    private Dictionary<string, (byte[] Content, ManifestParseResult Result)> _parsed = new(StringComparer.Ordinal);
+    private byte[] _readBuffer = new byte[64 * 1024];
     private long _pendingSince;
 
     // The last merged snapshot and which file each object in it came from, for merging only what
@@ -236,12 +239,24 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             .Order(StringComparer.Ordinal)
             .ToList();
 
-        var contents = new List<(string Path, string Content)>(files.Count);
+        var contents = new List<(string Path, byte[] Content)>(files.Count);
+        var toParse = new List<int>();
+        var results = new ManifestParseResult?[files.Count];
         foreach (var path in files)
         {
             try
             {
-                contents.Add((path, File.ReadAllText(path)));
+                var read = ReadAllBytes(path);
+                if (_parsed.TryGetValue(path, out var cached) && read.SequenceEqual(cached.Content))
+                {
+                    results[contents.Count] = cached.Result;
+                    contents.Add((path, cached.Content));
+                }
+                else
+                {
+                    toParse.Add(contents.Count);
+                    contents.Add((path, read.ToArray()));
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -251,34 +266,19 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
             }
         }
 
-        // Files whose text is unchanged keep their parse; the others are parsed on every core
+        // Files whose bytes are unchanged kept their parse above; the others are parsed on every core
         // (parsing is pure, and YAML parsing dominates a cold start over many files).
-        var results = new ManifestParseResult?[contents.Count];
-        var toParse = new List<int>();
-        for (var i = 0; i < contents.Count; i++)
-        {
-            var (path, content) = contents[i];
-            if (_parsed.TryGetValue(path, out var cached) && string.Equals(cached.Content, content, StringComparison.Ordinal))
-            {
-                results[i] = cached.Result;
-            }
-            else
-            {
-                toParse.Add(i);
-            }
-        }
-
         if (toParse.Count == 1)
         {
             var only = toParse[0];
-            results[only] = ManifestParser.Parse(contents[only].Path, contents[only].Content);
+            results[only] = Parse(contents[only].Path, contents[only].Content);
         }
         else if (toParse.Count > 1)
         {
-            Parallel.ForEach(toParse, i => results[i] = ManifestParser.Parse(contents[i].Path, contents[i].Content));
+            Parallel.ForEach(toParse, i => results[i] = Parse(contents[i].Path, contents[i].Content));
         }
 
-        var parsed = new Dictionary<string, (string Content, ManifestParseResult Result)>(contents.Count, StringComparer.Ordinal);
+        var parsed = new Dictionary<string, (byte[] Content, ManifestParseResult Result)>(contents.Count, StringComparer.Ordinal);
         var changed = toParse.Select(i => contents[i].Path).ToList();
         for (var i = 0; i < contents.Count; i++)
         {
@@ -298,6 +298,13 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         }
 
         var removed = _parsed.Keys.Where(path => !parsed.ContainsKey(path)).ToList();
+        var largest = contents.Count == 0 ? 0 : contents.Max(c => c.Content.Length);
+        if (_readBuffer.Length > 64 * 1024 && _readBuffer.Length > 4L * largest)
+        {
+            // The file that grew the buffer shrank or went away: do not hold its size for ever.
+            _readBuffer = new byte[Math.Max(64 * 1024, largest + 1)];
+        }
+
         var version = Interlocked.Increment(ref _version);
         var snapshot = _merged is { } previous && !_mergedHasDuplicates
             ? MergeChanges(previous, changed, removed, parsed, version)
@@ -317,7 +324,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     /// </summary>
     private ResourceSnapshot? MergeChanges(
         ResourceSnapshot previous, List<string> changed, List<string> removed,
-        Dictionary<string, (string Content, ManifestParseResult Result)> parsed, long version)
+        Dictionary<string, (byte[] Content, ManifestParseResult Result)> parsed, long version)
     {
         if (changed.Count == 0 && removed.Count == 0)
         {
@@ -366,7 +373,7 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     }
 
     /// <summary>Every file's objects in file-name order; like "kubectl apply -f DIR", a later definition replaces an earlier one.</summary>
-    private ResourceSnapshot MergeAll(List<string> files, Dictionary<string, (string Content, ManifestParseResult Result)> parsed, long version)
+    private ResourceSnapshot MergeAll(List<string> files, Dictionary<string, (byte[] Content, ManifestParseResult Result)> parsed, long version)
     {
         var builder = new SnapshotBuilder(ResourceSnapshot.Empty);
         var origins = new Dictionary<(string Kind, string Key), string>();
@@ -397,6 +404,42 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
         _origins = origins;
         _mergedHasDuplicates = duplicates;
         return builder.ToSnapshot(version);
+    }
+
+    /// <summary>The whole file into the reused read buffer (grown as needed); valid until the next read.</summary>
+    private ReadOnlySpan<byte> ReadAllBytes(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        if (length >= Array.MaxLength)
+        {
+            throw new IOException($"{path} is too large to be a manifest ({length} bytes).");
+        }
+
+        if (_readBuffer.Length <= length)
+        {
+            _readBuffer = new byte[Math.Max(length + 1, _readBuffer.Length * 2L)];
+        }
+
+        // Until end of file, not until the length read above: the file may grow while it is read.
+        var total = 0;
+        while (RandomAccess.Read(handle, _readBuffer.AsSpan(total), total) is var read and > 0)
+        {
+            total += read;
+            if (total == _readBuffer.Length)
+            {
+                Array.Resize(ref _readBuffer, (int)Math.Min(Array.MaxLength, _readBuffer.Length * 2L));
+            }
+        }
+
+        return _readBuffer.AsSpan(0, total);
+    }
+
+    /// <summary>Decodes as File.ReadAllText does (UTF-8 unless a byte order mark says otherwise), then parses.</summary>
+    private static ManifestParseResult Parse(string path, byte[] content)
+    {
+        using var reader = new StreamReader(new MemoryStream(content, writable: false), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return ManifestParser.Parse(path, reader.ReadToEnd());
     }
 
     private static (string Kind, string Key) Identity(KubernetesObject obj)

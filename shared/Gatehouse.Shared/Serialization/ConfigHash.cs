@@ -21,13 +21,25 @@ public static class ConfigHash
     /// </summary>
     public static byte[] Canonical(GatehouseConfig config)
     {
-        ArgumentNullException.ThrowIfNull(config);
         var buffer = new ArrayBufferWriter<byte>();
+        Canonical(config, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="Canonical(GatehouseConfig)"/> into <paramref name="buffer"/>, which is reset first: a
+    /// caller that encodes every pass reuses its buffers instead of allocating megabytes each time
+    /// (large-object-heap arrays that only a full GC reclaims).
+    /// </summary>
+    public static void Canonical(GatehouseConfig config, ArrayBufferWriter<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(buffer);
+        buffer.ResetWrittenCount();
         ConfigSerializer.Serialize(
             config with { Generation = 0, PublishedBy = null, ConfigHash = null },
             buffer,
             SchemaVersion.Current);
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The hash of bytes produced by <see cref="Canonical"/>.</summary>

@@ -127,9 +127,19 @@ public static partial class ConfigSerializer
     /// </summary>
     public static bool TryStamp(ReadOnlySpan<byte> canonical, string publishedBy, string configHash, out byte[] blob)
     {
+        var buffer = new ArrayBufferWriter<byte>(canonical.Length + publishedBy.Length + configHash.Length + 64);
+        var stamped = TryStamp(canonical, publishedBy, configHash, buffer);
+        blob = stamped ? buffer.WrittenSpan.ToArray() : [];
+        return stamped;
+    }
+
+    /// <summary><see cref="TryStamp(ReadOnlySpan{byte}, string, string, out byte[])"/> into <paramref name="destination"/>, which is reset first.</summary>
+    public static bool TryStamp(ReadOnlySpan<byte> canonical, string publishedBy, string configHash, ArrayBufferWriter<byte> destination)
+    {
         ArgumentNullException.ThrowIfNull(publishedBy);
         ArgumentNullException.ThrowIfNull(configHash);
-        blob = [];
+        ArgumentNullException.ThrowIfNull(destination);
+        destination.ResetWrittenCount();
         var reader = new MessagePackReader(canonical);
         var count = reader.ReadMapHeader();
         var entries = reader.Position;
@@ -162,8 +172,7 @@ public static partial class ConfigSerializer
             return false;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(canonical.Length + publishedBy.Length + configHash.Length + 64);
-        var writer = new MessagePackWriter(buffer);
+        var writer = new MessagePackWriter(destination);
         writer.WriteMapHeader(count + 2);
         writer.WriteRaw(canonical[entries..split]);
         writer.WriteStringUtf8(ConfigKeys.PublishedBy);
@@ -171,7 +180,6 @@ public static partial class ConfigSerializer
         writer.WriteStringUtf8(ConfigKeys.ConfigHash);
         writer.WriteString(configHash);
         writer.WriteRaw(canonical[split..]);
-        blob = buffer.WrittenSpan.ToArray();
         return true;
     }
 
