@@ -285,6 +285,21 @@ public sealed class ManifestFolderSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task FilesWithAByteOrderMarkAreDecodedByIt()
+    {
+        // Windows editors save UTF-8 with a BOM, PowerShell's "> file" writes UTF-16: both must load.
+        File.WriteAllText(Path.Combine(_directory, "utf8.yaml"), ServiceA.Replace("name: a", "name: é8", StringComparison.Ordinal), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        File.WriteAllText(Path.Combine(_directory, "utf16.yaml"), ServiceA.Replace("name: a", "name: é16", StringComparison.Ordinal), System.Text.Encoding.Unicode);
+        var changes = SysChannel.CreateUnbounded<ResourceSnapshot>();
+        using var source = CreateSource(TimeSpan.FromMilliseconds(20), changes);
+
+        await source.StartAsync(CancellationToken.None);
+
+        Assert.True(source.LastReadComplete);
+        Assert.Equal(["default/é16", "default/é8"], source.Current.Services.Keys);
+    }
+
+    [Fact]
     public async Task FileEventsDuringAReloadDoNotWaitForItButLeaveOneReloadBehindIt()
     {
         Write("a.yaml", ServiceA);
