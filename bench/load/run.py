@@ -244,12 +244,45 @@ spec:
         os.replace(tmp, os.path.join(manifests, name))
 
 
+CHURN_CERTIFICATE_EVERY = 10  # manifest changes between certificate replacements
+
+
+def write_tls_secret(manifests, crt, key):
+    """The default certificate's Secret (default/churn-tls), written to a temporary name and renamed."""
+    b64 = lambda path: __import__("base64").b64encode(open(path, "rb").read()).decode()
+    tmp = os.path.join(manifests, ".tls.yaml.tmp")
+    with open(tmp, "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Secret
+metadata: {{name: churn-tls, namespace: default}}
+type: kubernetes.io/tls
+data: {{tls.crt: {b64(crt)}, tls.key: {b64(key)}}}
+""")
+    os.replace(tmp, os.path.join(manifests, "tls.yaml"))
+
+
+def served_certificate(port):
+    """SHA-256 fingerprint of the certificate a new TLS handshake gets (no SNI: the default one)."""
+    hello = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}"], input="", capture_output=True, text=True, timeout=10).stdout
+    return certificate_fingerprint(hello)
+
+
+def certificate_fingerprint(pem_text):
+    out = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256"], input=pem_text, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
 def churn(peer, duration, interval, stop_marker):
     """Keep-alive load while the manifests change every `interval` seconds: hosts added and removed,
-    the endpoint moved between the backend's two ports. Every failed request is a bug."""
+    the endpoint moved between the backend's two ports, and (when the peer has a TLS Secret) the
+    default certificate replaced every CHURN_CERTIFICATE_EVERY changes while a second load makes a
+    new TLS handshake per request. Every failed request is a bug."""
     import threading
     stop = threading.Event()
     changes = [0]
+    replacements = [0]
+    certificates = getattr(peer, "tls_certificates", None)
+    last_certificate = [certificates[0] if certificates else None]
 
     def rewrite():
         i = 0
@@ -257,32 +290,62 @@ def churn(peer, duration, interval, stop_marker):
             i += 1
             write_manifests(peer.manifests, BACKEND_PORT2 if i % 2 else BACKEND_PORT, extra_hosts=i % 7)
             changes[0] += 1
+            if certificates and i % CHURN_CERTIFICATE_EVERY == 0:
+                crt, key = certificates[(i // CHURN_CERTIFICATE_EVERY) % len(certificates)]
+                write_tls_secret(peer.manifests, crt, key)
+                last_certificate[0] = (crt, key)
+                replacements[0] += 1
+    tls = {}
+
+    def handshakes():
+        # Full handshakes, so new connections meet each replaced certificate while keep-alive runs.
+        out = subprocess.run(["wrk", "-t1", "-c10", f"-d{duration}s", "-s", os.path.join(HERE, "close.lua"),
+                              f"https://127.0.0.1:{peer.tls_port}/small"], capture_output=True, text=True).stdout
+        m = re.search(r"GATEHOUSE_RESULT (.*)", out)
+        tls.update({k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())} if m else {"missing": 1})
     t = threading.Thread(target=rewrite, daemon=True)
+    h = threading.Thread(target=handshakes, daemon=True) if certificates else None
     t.start()
+    if h:
+        h.start()
     try:
         r = run_wrk(peer.port, "ka50", duration)
     finally:
         stop.set()
         t.join()
+        if h:
+            h.join()
         write_manifests(peer.manifests, BACKEND_PORT, extra_hosts=BENCH_HOSTS)
+    if certificates:
+        # The last replacement must be what new handshakes get once it has been applied.
+        want = certificate_fingerprint(open(last_certificate[0][0]).read())
+        deadline = time.time() + 10
+        while (got := served_certificate(peer.tls_port)) != want and time.time() < deadline:
+            time.sleep(0.1)
+        tls.update({"replacements": replacements[0], "current": got == want})
     generation = None
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{GATEHOUSE_ADMIN}/config", timeout=2) as resp:
             generation = json.load(resp).get("generation")
     except Exception:
         pass
-    return r, changes[0], generation
+    return r, changes[0], generation, (tls or None)
 
 
-def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEHOUSE_PORT):
+def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEHOUSE_PORT, tls_certificates=None):
     """A controller on a manifests folder and a proxy on its channel; the proxy's admin port is
-    port + 1, the controller's port + 2."""
+    port + 1, the controller's port + 2, HTTPS port + 3. With tls_certificates ([(crt, key), ...]) the
+    first is the default certificate (Secret default/churn-tls) and churn replaces it with the others."""
     manifests = os.path.join(work, f"{name}-manifests")
     os.makedirs(manifests, exist_ok=True)
     write_manifests(manifests, BACKEND_PORT, extra_hosts=hosts)
+    tls_flags = []
+    if tls_certificates:
+        write_tls_secret(manifests, *tls_certificates[0])
+        tls_flags = ["--default-ssl-certificate", "default/churn-tls"]
     channel = os.path.join(work, f"{name}-config.bin")
     controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
-                        "--admin-port", str(port + 2), "--debounce-ms", "20"])
+                        "--admin-port", str(port + 2), "--debounce-ms", "20", *tls_flags])
 
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
@@ -291,6 +354,8 @@ def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEH
     peer.controller = controller
     peer.manifests = manifests
     peer.channel = channel
+    peer.tls_port = port + 3
+    peer.tls_certificates = tls_certificates
     return peer
 
 
@@ -576,7 +641,9 @@ def main():
         if "haproxy" in wanted:
             peers.append(haproxy_peer(work))
         if "gatehouse" in wanted or "gatehouse-nolog" in wanted:
-            peers.append(gatehouse_peer(work, args.bin))
+            # An RSA and a P-256 certificate for churn to swap (the TLS default; plain-HTTP scenarios never see it).
+            certificates = list(tls_certificates(work).values()) if args.churn > 0 else None
+            peers.append(gatehouse_peer(work, args.bin, tls_certificates=certificates))
         if "gatehouse-nolog" in wanted:
             peers.append(gatehouse_nolog_peer(peers[-1], args.bin))
         if args.compare_bin:
@@ -604,9 +671,11 @@ def main():
         gatehouse = next((p for p in peers if p.name == "gatehouse"), None)
         if gatehouse and args.churn > 0:
             churn_result = churn(gatehouse, args.churn, 0.1, None)
-            r, n, gen = churn_result
+            r, n, gen, tls = churn_result
             print(f"churn: generation at the end {gen}", flush=True)
             print(f"churn: {r['requests']} requests, {n} manifest changes, errors {r['connect'] + r['read'] + r['write'] + r['timeout']}, non-2xx {r['non2xx']}", flush=True)
+            if tls:
+                print(f"churn TLS: {tls}", flush=True)
         rss = {p.name: peak_rss_mb(p.proc.pid) for p in peers}
         write_report(args, peers, scenarios, results, rss, churn_result)
     finally:
@@ -641,8 +710,7 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
     lines += ["", "Not measured yet (the scenario is defined, its feature is not):", ""]
     lines += [f"- {desc} (`{name}`): skipped, {reason}" for name, (desc, reason) in PENDING_SCENARIOS.items()]
     if churn_result:
-        r, n, gen = churn_result
-        errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
+        r, n, gen, tls = churn_result
         lines += ["", "## Churn: keep-alive load while the manifests change every 100 ms", "",
                   f"Gatehouse, wrk -c50 for {args.churn} s while a writer renamed a new manifest into the folder every 100 ms "
                   "(0–6 extra hosts added/removed, the endpoint moved between the backend's two ports).", "",
@@ -650,6 +718,14 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
                   "|---|---|---|---|---|---|",
                   f"| {r['requests']} | {n} | {gen} | {r['connect'] + r['read'] + r['write']} | {r['timeout']} | {r['non2xx']} |", "",
                   "Every figure after the third column must be 0: an update that loses a request is a bug."]
+        if tls:
+            lines += ["", f"At the same time, wrk -c10 over HTTPS with a new TLS handshake per request while the default "
+                      f"certificate (Secret default/churn-tls) was replaced every {CHURN_CERTIFICATE_EVERY} manifest changes, "
+                      "alternating RSA-2048 and P-256:", "",
+                      "| HTTPS requests | certificate replacements | connect/read/write errors | timeouts | non-2xx | new handshakes get the last certificate |",
+                      "|---|---|---|---|---|---|",
+                      f"| {tls.get('requests', 0)} | {tls.get('replacements', 0)} | {tls.get('connect', 0) + tls.get('read', 0) + tls.get('write', 0)} | "
+                      f"{tls.get('timeout', 0)} | {tls.get('status', 0)} | {'yes' if tls.get('current') else 'NO'} |"]
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
