@@ -59,6 +59,13 @@ internal sealed class Route
     public RouteTelemetry? Telemetry { get; set; }
 
     /// <summary>
+    /// When <see cref="Telemetry"/> or a canary series is the shared overflow series: the registry's
+    /// release count then (<see cref="SeriesRegistry.Releases"/>). A route kept across swaps retries
+    /// for a series of its own once series were released, instead of staying on the overflow for ever.
+    /// </summary>
+    public int TelemetryOverflowedAt { get; set; }
+
+    /// <summary>
     /// Series of requests this route sent to one of its canary backends (canary="true"), keyed by the
     /// backend instance; null for routes without canaries. Filled on first use like <see cref="Telemetry"/>;
     /// reads are lock-free and allocation-free.

@@ -65,7 +65,7 @@ internal sealed class RequestTelemetry : IAsyncDisposable
 
         var series = route is null ? Series.Unrouted
             : backend is not null && !ReferenceEquals(backend, route.Backend) ? CanarySeries(route, backend)
-            : route.Telemetry ?? Series.Attach(route);
+            : Series.For(route);
         series.Record(MethodLabel.Index(request.Method), status, duration, upstream, requestBytes, responseBytes);
         if (error is ForwarderError.Request)
         {
@@ -105,13 +105,13 @@ internal sealed class RequestTelemetry : IAsyncDisposable
     }
 
     private RouteTelemetry CanarySeries(Route route, Backend backend)
-        => route.CanaryTelemetry is { } cached && cached.TryGetValue(backend, out var series) ? series : Series.AttachCanary(route, backend);
+        => Series.ForCanary(route, backend);
 
     // Per Ingress: enable-access-log (RouteConfig.AccessLog, schema 1.2). Unrouted requests are always logged.
     private static bool AccessLogEnabled(Route? route) => route?.Config?.AccessLog ?? true;
 
     /// <summary>For the retry policy: one more attempt was made for a request on <paramref name="route"/>.</summary>
-    public void RetryAttempted(Route route) => (route.Telemetry ?? Series.Attach(route)).RetryAttempted();
+    public void RetryAttempted(Route route) => Series.For(route).RetryAttempted();
 
     /// <summary>
     /// Kestrel connection middleware for the traffic listener: counts accepted and open connections

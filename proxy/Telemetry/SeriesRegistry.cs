@@ -17,6 +17,7 @@ internal sealed class SeriesRegistry
 
     private readonly ConcurrentDictionary<string, RouteTelemetry> _series = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HostLiveStats> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private int _releases;
 
     public SeriesRegistry()
     {
@@ -31,9 +32,29 @@ internal sealed class SeriesRegistry
 
     public IEnumerable<HostLiveStats> Hosts => _hosts.Values;
 
+    /// <summary>How many times <see cref="Retain"/> dropped series (so slots under the cap may be free again).</summary>
+    public int Releases => Volatile.Read(ref _releases);
+
+    /// <summary>
+    /// The series <paramref name="route"/>'s requests are recorded on: the one cached on the route, unless
+    /// that is the overflow series and series were released since it was given (then attach again).
+    /// </summary>
+    public RouteTelemetry For(Route route)
+        => route.Telemetry is { } series && (!ReferenceEquals(series, Unrouted) || route.TelemetryOverflowedAt == Releases)
+            ? series
+            : Attach(route);
+
+    /// <summary>Like <see cref="For"/>, for the requests <paramref name="route"/> sends to its canary backend <paramref name="backend"/>.</summary>
+    public RouteTelemetry ForCanary(Route route, Backend backend)
+        => route.CanaryTelemetry is { } cached && cached.TryGetValue(backend, out var series)
+            && (!ReferenceEquals(series, Unrouted) || route.TelemetryOverflowedAt == Releases)
+            ? series
+            : AttachCanary(route, backend);
+
     /// <summary>The series of <paramref name="route"/>, created on first use; then cached on the route itself.</summary>
     public RouteTelemetry Attach(Route route)
     {
+        var releases = Releases;
         var labels = LabelsOf(route);
         var key = Key(labels);
         if (!_series.TryGetValue(key, out var series))
@@ -41,6 +62,11 @@ internal sealed class SeriesRegistry
             series = _series.Count >= MaxSeries
                 ? Unrouted
                 : _series.GetOrAdd(key, static (_, state) => new RouteTelemetry(state.labels, state.registry.Host(state.labels.Host)), (labels, registry: this));
+        }
+
+        if (ReferenceEquals(series, Unrouted))
+        {
+            route.TelemetryOverflowedAt = releases;
         }
 
         route.Telemetry = series;
@@ -63,6 +89,7 @@ internal sealed class SeriesRegistry
             }
         }
 
+        var releases = Releases;
         var labels = Labels(route.Host, canaryIngress, backend, canary: true);
         var key = Key(labels);
         if (!_series.TryGetValue(key, out var series))
@@ -72,7 +99,16 @@ internal sealed class SeriesRegistry
                 : _series.GetOrAdd(key, static (_, state) => new RouteTelemetry(state.labels, state.registry.Host(state.labels.Host)), (labels, registry: this));
         }
 
-        route.CanaryTelemetry?.TryAdd(backend, series);
+        if (ReferenceEquals(series, Unrouted))
+        {
+            route.TelemetryOverflowedAt = releases;
+        }
+
+        if (route.CanaryTelemetry is { } cached)
+        {
+            cached[backend] = series;
+        }
+
         return series;
     }
 
@@ -84,6 +120,7 @@ internal sealed class SeriesRegistry
     public void Retain(RouteTable table)
     {
         var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { SeriesLabels.OtherHost };
+        var released = false;
         foreach (var (key, series) in _series)
         {
             if (ReferenceEquals(series, Unrouted) || IsServed(table, series.Labels))
@@ -92,8 +129,13 @@ internal sealed class SeriesRegistry
             }
             else
             {
-                _series.TryRemove(key, out _);
+                released |= _series.TryRemove(key, out _);
             }
+        }
+
+        if (released)
+        {
+            Interlocked.Increment(ref _releases);
         }
 
         foreach (var host in _hosts.Keys)
