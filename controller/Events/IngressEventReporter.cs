@@ -14,7 +14,7 @@ public sealed class IngressEventReporter
     public const string SyncReason = "Sync";
 
     private readonly IEventRecorder _recorder;
-    private HashSet<string>? _served;
+    private IReadOnlySet<string>? _served;
 
     public IngressEventReporter(IEventRecorder recorder)
     {
@@ -37,7 +37,11 @@ public sealed class IngressEventReporter
             $"{rejection.Reason} (code {rejection.Code}); the rest of the configuration is still served", uid, apiVersion));
     }
 
-    /// <summary>Records "Sync" for every served Ingress that was not served at the previous call.</summary>
+    /// <summary>
+    /// Records "Sync" for every served Ingress that was not served at the previous call. Keeps
+    /// <paramref name="served"/> for the next call rather than copying it (100k keys per pass at scale):
+    /// callers hand over a set they no longer change.
+    /// </summary>
     public void Served(ResourceSnapshot snapshot, IReadOnlySet<string> served)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -54,6 +58,6 @@ public sealed class IngressEventReporter
                 "Served by gatehouse", ingress.Metadata.Uid));
         }
 
-        _served = [.. served];
+        _served = served;
     }
 }

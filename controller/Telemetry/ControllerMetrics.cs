@@ -21,7 +21,10 @@ public sealed class ControllerMetrics
     private readonly Gauge<double> _lastSync;
     private volatile Measurement<long>[] _objects = [];
     private volatile Measurement<long>[] _rejections = [];
-    private volatile Measurement<long>[] _served = [];
+    // The config last served and its measurements, counted when a scrape asks (every 15-30 s), not on
+    // each pass: at 100k hosts the count walks every route, and passes can come every 100 ms.
+    private volatile GatehouseConfig? _servedConfig;
+    private volatile ServedCount? _servedCount;
 
     public ControllerMetrics(IMeterFactory meterFactory)
     {
@@ -53,7 +56,7 @@ public sealed class ControllerMetrics
 
         meter.CreateObservableGauge(
             "gatehouse_controller_served",
-            () => _served,
+            ServedMeasurements,
             description: "Objects the last translated config serves: Ingresses with at least one route (canaries included), TLS Secrets whose certificate is published.");
 
         meter.CreateObservableGauge(
@@ -92,6 +95,21 @@ public sealed class ControllerMetrics
     public void Served(GatehouseConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        _servedConfig = config;
+    }
+
+    private Measurement<long>[] ServedMeasurements()
+    {
+        if (_servedConfig is not { } config)
+        {
+            return [];
+        }
+
+        if (_servedCount is { } counted && ReferenceEquals(counted.Config, config))
+        {
+            return counted.Measurements;
+        }
+
         var ingresses = new HashSet<string>(StringComparer.Ordinal);
         foreach (var route in config.Hosts.SelectMany(h => h.Routes))
         {
@@ -103,8 +121,12 @@ public sealed class ControllerMetrics
         }
 
         ingresses.Remove("");
-        _served = [Kind("Ingress", ingresses.Count), Kind("Secret", config.Certificates.Length)];
+        Measurement<long>[] measurements = [Kind("Ingress", ingresses.Count), Kind("Secret", config.Certificates.Length)];
+        _servedCount = new ServedCount(config, measurements);
+        return measurements;
     }
+
+    private sealed record ServedCount(GatehouseConfig Config, Measurement<long>[] Measurements);
 
     /// <summary>Records a pass that translated and reached the publisher.</summary>
     public void Passed(PublishOutcome outcome, long generation, IReadOnlyList<Diagnostic> rejections, TimeSpan elapsed, DateTimeOffset at)

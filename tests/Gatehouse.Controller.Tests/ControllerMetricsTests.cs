@@ -107,6 +107,13 @@ public sealed class ControllerMetricsTests
         var rejection = Assert.Single(config.RootElement.GetProperty("rejections").EnumerateArray().ToList());
         Assert.Equal("backend_unresolved", rejection.GetProperty("code").GetString());
 
+        // Served objects are counted when scraped: a later config is counted afresh, not the first one again.
+        source.Set(Gatehouse.Controller.Sources.ResourceSnapshot.Empty);
+        Assert.True(loop.RunOnce()); // a complete read without the Ingress: published, serving nothing
+        var later = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("gatehouse_controller_generation_published 2\n", later, StringComparison.Ordinal);
+        Assert.Contains("gatehouse_controller_served{kind=\"Ingress\"} 0\n", later, StringComparison.Ordinal);
+
         await app.StopAsync();
     }
 
