@@ -91,14 +91,24 @@ internal sealed class ChildProcess : IAsyncDisposable
             _waiters.Add((match, done));
         }
 
+        // A process that exits without printing the line fails the wait at once, not after the timeout.
+        // WaitForExitAsync completes only once the redirected output is read to the end.
+        var exited = _process.WaitForExitAsync();
         try
         {
-            return await done.Task.WaitAsync(timeout);
+            await Task.WhenAny(done.Task, exited).WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
             throw new TimeoutException($"{Name} did not print '{description}' within {timeout}. Output:\n{Output}");
         }
+
+        if (done.Task.IsCompleted)
+        {
+            return await done.Task;
+        }
+
+        throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} without printing '{description}'. Output:\n{Output}");
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
