@@ -32,11 +32,11 @@ public sealed class ManifestFolderSource : IResourceSource, IDisposable
     private int _reloading;
     private int _reloadRequested;
 
-    // Parsed files by path, with the text they were parsed from. A change usually touches one file of
+    // Parsed files by path, with the bytes they were parsed from. A change usually touches one file of
     // many; re-parsing only that one keeps change-to-served time flat as the folder grows (YAML parsing
-    // dominated it at 10k Ingresses). Only touched under _reloadLock.
-    // The bytes are compared, not text: an unchanged file then costs a read into _readBuffer and a
-    // compare, no decoding and no string (at 10k Ingresses in one file, a 6 MB string per pass).
+    // dominated it at 10k Ingresses). Bytes, not text: an unchanged file costs a read into _readBuffer
+    // and a compare, no decoding and no string (a 6 MB string per pass at 10k Ingresses in one file).
+    // Only touched under _reloadLock.
     private Dictionary<string, (byte[] Content, ManifestParseResult Result)> _parsed = new(StringComparer.Ordinal);
     private byte[] _readBuffer = new byte[64 * 1024];
     private long _pendingSince;
