@@ -76,13 +76,13 @@ internal sealed partial class HttpForwarder : IHttpForwarder
                 {
                     // A tunnel may sit idle for as long as its peers like; only the client's abort
                     // or either side closing ends it.
-                    activity.CancelAfter(Timeout.InfiniteTimeSpan);
+                    activity.Arm(Timeout.InfiniteTimeSpan);
                     return await TunnelAsync(context, upgradeFeature!, response, activity.Token).ConfigureAwait(false);
                 }
 
                 // From here the upstream timeout bounds the wait between body chunks (like nginx's
                 // proxy_read_timeout), so a backend stalling mid-body cannot hold the client forever.
-                activity.CancelAfter(timeouts.Read);
+                activity.Arm(timeouts.Read);
                 CopyResponseHeaders(context, response);
                 return await CopyResponseBodyAsync(context, response, activity, timeouts.Read).ConfigureAwait(false);
             }
@@ -102,7 +102,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         string destinationPrefix,
         BackendClient client,
         bool isUpgrade,
-        CancellationTokenSource activity,
+        ActivityCancellation activity,
         UpstreamTimeouts timeouts,
         out StreamCopyHttpContent? content)
     {
@@ -295,7 +295,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         return new StringValues(array);
     }
 
-    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationTokenSource activity, TimeSpan readTimeout)
+    private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, ActivityCancellation activity, TimeSpan readTimeout)
     {
         var cancellationToken = activity.Token;
         try

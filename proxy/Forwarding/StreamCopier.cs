@@ -17,7 +17,7 @@ internal static class StreamCopier
         Stream source,
         Stream destination,
         CancellationToken cancellationToken,
-        CancellationTokenSource? activity = null,
+        ActivityCancellation? activity = null,
         TimeSpan idleTimeout = default)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -41,7 +41,7 @@ internal static class StreamCopier
                     break;
                 }
 
-                activity?.CancelAfter(idleTimeout);
+                activity?.Arm(idleTimeout);
                 await destination.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
                 total += count;
                 pendingFlush = true;

@@ -12,7 +12,7 @@ namespace Gatehouse.Proxy.Forwarding;
 internal sealed class StreamCopyHttpContent : HttpContent
 {
     private readonly HttpContext _context;
-    private readonly CancellationTokenSource _activity;
+    private readonly ActivityCancellation _activity;
     private readonly TimeSpan _activityTimeout;
     private readonly TimeSpan _readTimeout;
 
@@ -20,7 +20,7 @@ internal sealed class StreamCopyHttpContent : HttpContent
     /// deadline back, so a slow but steady upload is not cut off by the upstream timeout.</param>
     /// <param name="activityTimeout">proxy-send-timeout: the longest a write of one chunk to the backend may wait.</param>
     /// <param name="readTimeout">proxy-read-timeout: once the body is sent, the wait for the response starts.</param>
-    public StreamCopyHttpContent(HttpContext context, CancellationTokenSource activity, TimeSpan activityTimeout, TimeSpan readTimeout)
+    public StreamCopyHttpContent(HttpContext context, ActivityCancellation activity, TimeSpan activityTimeout, TimeSpan readTimeout)
     {
         _context = context;
         _activity = activity;
@@ -78,15 +78,9 @@ internal sealed class StreamCopyHttpContent : HttpContent
                     break;
                 }
 
-                try
-                {
-                    _activity.CancelAfter(_activityTimeout);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The exchange already completed (e.g. the backend answered early while an
-                    // HTTP/2 request body was still streaming); the handler's token governs now.
-                }
+                // After the exchange (the backend answered early while an HTTP/2 body was still
+                // streaming) the source is retired and this only writes a deadline nobody watches.
+                _activity.Arm(_activityTimeout);
 
                 await stream.WriteAsync(buffer.AsMemory(0, count), token).ConfigureAwait(false);
                 pendingFlush = true;
@@ -97,14 +91,7 @@ internal sealed class StreamCopyHttpContent : HttpContent
                 await stream.FlushAsync(token).ConfigureAwait(false);
             }
 
-            try
-            {
-                _activity.CancelAfter(_readTimeout);
-            }
-            catch (ObjectDisposedException)
-            {
-                // As above: the exchange is over.
-            }
+            _activity.Arm(_readTimeout);
         }
         finally
         {

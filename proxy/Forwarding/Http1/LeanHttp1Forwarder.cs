@@ -115,14 +115,14 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 if (connection is null)
                 {
                     phase = Phase.Connect;
-                    activity.CancelAfter(timeouts.Connect);
+                    activity.Arm(timeouts.Connect);
                     connection = await Http1Connection.ConnectAsync(pool.Endpoint, activity.Token).ConfigureAwait(false);
                 }
 
                 try
                 {
                     phase = Phase.Send;
-                    activity.CancelAfter(timeouts.Send);
+                    activity.Arm(timeouts.Send);
                     RequestHeadWriter.Write(context, connection.Writer, pool.Endpoint.ToString(), chunked);
                     if (expectContinue)
                     {
@@ -130,10 +130,10 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                         // backend asks for it, or after a short wait as SocketsHttpHandler does.
                         await FlushAsync(connection.Writer, activity.Token).ConfigureAwait(false);
                         phase = Phase.Read;
-                        activity.CancelAfter(timeouts.Read);
+                        activity.Arm(timeouts.Read);
                         bodyUnsent = await BackendAnsweredBeforeContinueAsync(connection.Reader, activity, _options.Expect100ContinueTimeout).ConfigureAwait(false);
                         phase = Phase.Send;
-                        activity.CancelAfter(timeouts.Send);
+                        activity.Arm(timeouts.Send);
                     }
 
                     if (bodyUnsent)
@@ -151,7 +151,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                     }
 
                     phase = Phase.Read;
-                    activity.CancelAfter(timeouts.Read);
+                    activity.Arm(timeouts.Read);
                     (head, headBytes, headLength) = await ReadHeadAsync(connection.Reader, activity).ConfigureAwait(false);
                     break;
                 }
@@ -342,7 +342,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 return;
             }
 
-            activity.CancelAfter(sendTimeout);
+            activity.Arm(sendTimeout);
             await FlushAsync(backend, activity.Token).ConfigureAwait(false);
         }
     }

@@ -83,6 +83,81 @@ public sealed class ActivityCancellationTests
         }
     }
 
+    [Fact]
+    public void ArmingAgainPushesTheDeadlineBack()
+    {
+        var source = ActivityCancellation.Rent(CancellationToken.None, TimeSpan.FromSeconds(1));
+        var now = Environment.TickCount64;
+        source.Arm(Long);
+
+        Assert.False(source.ExpireIfDue(now + 2_000));
+        Assert.False(source.IsCancellationRequested);
+
+        Assert.True(source.ExpireIfDue(now + (long)Long.TotalMilliseconds + 1_000));
+        Assert.True(source.IsCancellationRequested);
+        source.Return(reusable: true);
+    }
+
+    [Fact]
+    public void AnInfiniteTimeoutNeverExpires()
+    {
+        var source = ActivityCancellation.Rent(CancellationToken.None, TimeSpan.FromSeconds(1));
+        source.Arm(Timeout.InfiniteTimeSpan);
+
+        Assert.False(source.ExpireIfDue(long.MaxValue - 1));
+        Assert.False(source.IsCancellationRequested);
+        source.Return(reusable: true);
+    }
+
+    [Fact]
+    public void AReturnedSourceIsNotCancelledByALateSweep()
+    {
+        var source = ActivityCancellation.Rent(CancellationToken.None, TimeSpan.FromSeconds(1));
+        var now = Environment.TickCount64;
+        source.Return(reusable: true);
+
+        // The sweep read the old deadline before the return and acts on it after: nothing happens.
+        Assert.False(source.ExpireIfDue(now + 60_000));
+
+        var next = ActivityCancellation.Rent(CancellationToken.None, Long);
+        Assert.False(next.IsCancellationRequested);
+        next.Return(reusable: true);
+    }
+
+    [Fact]
+    public void ASourceTheSweepHasClaimedIsNeverReused()
+    {
+        var source = ActivityCancellation.Rent(CancellationToken.None, Long);
+
+        // The sweep has taken it (deadline passed) but not yet called Cancel when the request ends.
+        Assert.True(source.TryClaimExpired(long.MaxValue - 1));
+        source.Arm(Long);
+        Assert.False(source.TryClaimExpired(long.MaxValue - 1));
+        source.Return(reusable: true);
+        Assert.True(source.IsRetired);
+
+        // More cycles than the pool can hold: the claimed source never comes round, so its late
+        // Cancel cannot reach another request.
+        for (var i = 0; i < 2048; i++)
+        {
+            var next = ActivityCancellation.Rent(CancellationToken.None, Long);
+            Assert.NotSame(source, next);
+            next.Return(reusable: true);
+        }
+
+        source.Cancel();
+    }
+
+    [Fact]
+    public void ASourceNotReusableIsRetired()
+    {
+        var source = ActivityCancellation.Rent(CancellationToken.None, Long);
+        source.Return(reusable: false);
+
+        Assert.True(source.IsRetired);
+        Assert.False(source.ExpireIfDue(long.MaxValue - 1));
+    }
+
     private static Task WhenCancelled(CancellationToken token)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
