@@ -19,6 +19,9 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
     private int _activeSlot;
     private bool _disposed;
 
+    // Space at the end of the file set aside for the other slot by the last growth (see Grow).
+    private (long Offset, long Capacity)? _reserved;
+
     private ConfigChannelWriter(string path, FileStream stream, MappedRegion region, TimeProvider time)
     {
         Path = path;
@@ -176,9 +179,7 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
             {
                 // Never move or overwrite the active slot: a reader may be copying it right now.
                 // The inactive slot moves to fresh space at the end of the file, which only grows.
-                offset = AlignUp(_region.Length);
-                capacity = AlignUp(Math.Max(capacity * 2, payload.Length));
-                Remap(offset + capacity);
+                (offset, capacity) = Grow(Math.Max(capacity * 2, payload.Length));
                 descriptor = _region.Pointer + SlotDescriptor(slot);
             }
 
@@ -217,6 +218,33 @@ public sealed unsafe class ConfigChannelWriter : IDisposable
             _region.Dispose();
             _stream.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Space for a slot that outgrew its own. A config that outgrows one slot outgrows the other at the
+    /// next publish, so a growth takes the space for both: the other slot's half is reserved (and its
+    /// pages touched) now, and that publish (typically the first change after a cold start) neither
+    /// grows and remaps the file nor faults in fresh pages.
+    /// </summary>
+    private (long Offset, long Capacity) Grow(long needed)
+    {
+        var capacity = AlignUp(needed);
+        if (_reserved is { } reserved && reserved.Capacity >= capacity)
+        {
+            _reserved = null;
+            return reserved;
+        }
+
+        var offset = AlignUp(_region.Length);
+        var reserve = (Offset: offset + capacity, Capacity: capacity);
+        Remap(reserve.Offset + reserve.Capacity);
+        for (var done = 0L; done < reserve.Capacity; done += int.MaxValue)
+        {
+            new Span<byte>(_region.Pointer + reserve.Offset + done, (int)Math.Min(int.MaxValue, reserve.Capacity - done)).Clear();
+        }
+
+        _reserved = reserve;
+        return (offset, capacity);
     }
 
     /// <summary>Switches readers to <paramref name="slot"/> under the header seqlock.</summary>

@@ -199,6 +199,35 @@ public sealed class ConfigChannelTests : IDisposable
     }
 
     [Fact]
+    public void AGrowthReservesTheOtherSlotsSpaceSoTheNextPublishDoesNotGrowTheFile()
+    {
+        using var writer = ConfigChannelWriter.Open(_path);
+        using var reader = new ConfigChannelReader(_path);
+
+        // A cold start: the first config outgrows the initial slot.
+        writer.Publish(Payload(1, 300_000), Schema);
+        Assert.Equal(1, reader.Poll().Blob!.Generation);
+        var afterFirst = new FileInfo(_path).Length;
+
+        // The first change lands in the other slot, also too small: it takes the reserved space.
+        var change = Payload(2, 300_100);
+        writer.Publish(change, Schema);
+        Assert.Equal(afterFirst, new FileInfo(_path).Length);
+        Assert.Equal(change, reader.Poll().Blob!.Payload);
+
+        var header = ConfigChannelReader.ReadHeader(_path);
+        var (first, second) = (header.Slots[0], header.Slots[1]);
+        Assert.True(first.Capacity >= 300_000 && second.Capacity >= 300_100);
+        Assert.True(first.Offset + first.Capacity <= second.Offset || second.Offset + second.Capacity <= first.Offset);
+        Assert.Equal(afterFirst, Math.Max(first.Offset + first.Capacity, second.Offset + second.Capacity));
+
+        // Alternating from here on needs no more space.
+        writer.Publish(Payload(3, 300_000), Schema);
+        Assert.Equal(Payload(3, 300_000), reader.Poll().Blob!.Payload);
+        Assert.Equal(afterFirst, new FileInfo(_path).Length);
+    }
+
+    [Fact]
     public void SameInstanceLowerOrEqualGenerationIsNotAccepted()
     {
         using (var writer = ConfigChannelWriter.Open(_path))
