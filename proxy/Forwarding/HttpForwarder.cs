@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Gatehouse.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -33,6 +34,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         _logger = logger;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ForwarderError> SendAsync(HttpContext context, ForwardAttempt attempt)
     {
         var destinationPrefix = attempt.DestinationPrefix;
@@ -295,6 +297,7 @@ internal sealed partial class HttpForwarder : IHttpForwarder
         return new StringValues(array);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, ActivityCancellation activity, TimeSpan readTimeout)
     {
         var cancellationToken = activity.Token;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Gatehouse.Proxy.Forwarding;
 
@@ -13,6 +14,7 @@ internal static class StreamCopier
 
     /// <param name="activity">When given, its deadline is pushed back by <paramref name="idleTimeout"/> after
     /// every read, turning it into an idle timeout between chunks; its token must be <paramref name="cancellationToken"/>.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<long> CopyAsync(
         Stream source,
         Stream destination,

@@ -40,11 +40,18 @@ internal sealed class ProxyRequestHandler
         var observation = _telemetry.Start(context);
         var outcome = new Outcome();
         var pending = RouteAndForward(context, ref outcome);
-        if (pending.IsCompletedSuccessfully && !NeedsRetry(context, outcome, pending.Result))
+        if (pending.IsCompletedSuccessfully)
         {
-            outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(pending.Result));
-            _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, pending.Result);
-            return Task.CompletedTask;
+            // Read once: the forwarders' ValueTasks come from pooled boxes, which a second read could find reused.
+            var error = pending.Result;
+            if (!NeedsRetry(context, outcome, error))
+            {
+                outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(error));
+                _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, error);
+                return Task.CompletedTask;
+            }
+
+            pending = new ValueTask<ForwarderError>(error);
         }
 
         return CompleteAsync(pending, observation, context, outcome);

@@ -32,6 +32,9 @@ internal sealed class Http1Connection : IDisposable
 
     public PipeWriter Writer { get; }
 
+    /// <summary>The previous response's header values, reused when the next one repeats them.</summary>
+    public string?[] HeaderValues { get; } = ResponseHeaderCopier.NewValueCache();
+
     /// <summary>True once the connection has carried a request: a failure before any response byte may then be a stale keep-alive.</summary>
     public bool Reused { get; set; }
 

@@ -20,10 +20,14 @@ internal sealed class Http1ConnectionPool
     public Http1ConnectionPool(EndpointConfig endpoint, TimeSpan idleTimeout)
     {
         Endpoint = endpoint;
+        Authority = endpoint.ToString();
         _idleTimeoutTicks = (long)(idleTimeout.TotalSeconds * Stopwatch.Frequency);
     }
 
     public EndpointConfig Endpoint { get; }
+
+    /// <summary>host:port of the endpoint, the Host header for a request that came without one.</summary>
+    public string Authority { get; }
 
     public int IdleCount => Volatile.Read(ref _idleCount);
 

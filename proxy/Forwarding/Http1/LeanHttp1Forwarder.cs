@@ -89,6 +89,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         return _pools.TryGetValue(endpoint.State, out pool) ? pool : throw new InvalidOperationException("connection pool vanished");
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ForwarderError> ForwardAsync(HttpContext context, ForwardAttempt attempt)
     {
         var requestAborted = context.RequestAborted;
@@ -123,7 +124,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 {
                     phase = Phase.Send;
                     activity.Arm(timeouts.Send);
-                    RequestHeadWriter.Write(context, connection.Writer, pool.Endpoint.ToString(), chunked);
+                    RequestHeadWriter.Write(context, connection.Writer, pool.Authority, chunked);
                     if (expectContinue)
                     {
                         // The client's body is read (and Kestrel's own 100 sent to it) only once the
@@ -174,7 +175,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 
             var response = context.Response;
             response.StatusCode = head.Status;
-            ResponseHeaderCopier.Copy(headBytes.AsSpan(0, headLength), head, response);
+            ResponseHeaderCopier.Copy(headBytes.AsSpan(0, headLength), head, response, connection.HeaderValues);
             ArrayPool<byte>.Shared.Return(headBytes);
             headBytes = null;
 
@@ -284,6 +285,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
     {
         var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -293,6 +295,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask SendBodyAsync(HttpContext context, PipeWriter backend, bool chunked, ActivityCancellation activity, TimeSpan sendTimeout)
     {
         var source = context.Request.BodyReader;
@@ -348,6 +351,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
     }
 
     /// <summary>Reads the final response head (skipping 1xx interim responses) into a pooled array.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<(Http1ResponseHead Head, byte[] Bytes, int Length)> ReadHeadAsync(PipeReader reader, ActivityCancellation activity)
     {
         var received = false;
@@ -405,6 +409,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
     }
 
     /// <summary>Copies the body as framed; true when the connection ended exactly at the end of it and may carry another request.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<bool> CopyBodyAsync(HttpContext context, PipeReader source, Http1ResponseHead head, bool isHead, ActivityCancellation activity)
     {
         var destination = context.Response.BodyWriter;

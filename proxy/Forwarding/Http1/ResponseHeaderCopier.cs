@@ -6,7 +6,9 @@ namespace Gatehouse.Proxy.Forwarding.Http1;
 
 /// <summary>
 /// Copies a validated response head into Kestrel's response headers, dropping hop-by-hop fields.
-/// Common header names come from a fixed table, so only values cost a string.
+/// Common header names come from a fixed table, and their values are reused from the connection's
+/// previous response when the bytes are the same (Server, Content-Type, often Content-Length and
+/// Date), so a typical response costs no string at all.
 /// </summary>
 internal static class ResponseHeaderCopier
 {
@@ -19,7 +21,11 @@ internal static class ResponseHeaderCopier
         "Keep-Alive", "Transfer-Encoding",
     ];
 
-    public static void Copy(ReadOnlySpan<byte> head, in Http1ResponseHead parsed, HttpResponse response)
+    /// <summary>Slots for <see cref="Copy"/>'s value reuse: one per known header name, owned by one connection.</summary>
+    public static string?[] NewValueCache() => new string?[KnownNames.Length];
+
+    /// <param name="valueCache">From <see cref="NewValueCache"/>; used by one response at a time.</param>
+    public static void Copy(ReadOnlySpan<byte> head, in Http1ResponseHead parsed, HttpResponse response, string?[] valueCache)
     {
         var target = response.Headers;
         var connection = parsed.ConnectionTokens is null ? StringValues.Empty : new StringValues(parsed.ConnectionTokens);
@@ -37,28 +43,59 @@ internal static class ResponseHeaderCopier
             }
 
             var colon = line.IndexOf((byte)':');
-            var name = NameOf(line[..colon]);
+            var known = KnownIndex(line[..colon]);
+            var name = known >= 0 ? KnownNames[known] : Encoding.Latin1.GetString(line[..colon]);
             if (HopByHopHeaders.IsHopByHop(name) || (connection.Count != 0 && HopByHopHeaders.IsListedInConnection(connection, name)))
             {
                 continue;
             }
 
-            var value = Encoding.Latin1.GetString(Http1ResponseParser.TrimOws(line[(colon + 1)..]));
+            var bytes = Http1ResponseParser.TrimOws(line[(colon + 1)..]);
+            var value = known >= 0 ? Reuse(ref valueCache[known], bytes) : Encoding.Latin1.GetString(bytes);
             var existing = target[name];
             target[name] = existing.Count == 0 ? new StringValues(value) : StringValues.Concat(existing, value);
         }
     }
 
-    private static string NameOf(ReadOnlySpan<byte> name)
+    private static int KnownIndex(ReadOnlySpan<byte> name)
     {
-        foreach (var known in KnownNames)
+        for (var i = 0; i < KnownNames.Length; i++)
         {
+            var known = KnownNames[i];
             if (known.Length == name.Length && System.Text.Ascii.EqualsIgnoreCase(name, known))
             {
-                return known;
+                return i;
             }
         }
 
-        return Encoding.Latin1.GetString(name);
+        return -1;
+    }
+
+    private static string Reuse(ref string? cached, ReadOnlySpan<byte> bytes)
+    {
+        if (cached is not null && SameLatin1(cached, bytes))
+        {
+            return cached;
+        }
+
+        return cached = Encoding.Latin1.GetString(bytes);
+    }
+
+    private static bool SameLatin1(string text, ReadOnlySpan<byte> bytes)
+    {
+        if (text.Length != bytes.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (text[i] != bytes[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
