@@ -35,6 +35,11 @@ PENDING_SCENARIOS = {
     "h2": ("HTTP/2 end to end with h2load (ALPN h2 over TLS)", "measured by run.py --tls (bench/results/tls.md): h2load -c50 -m10, clients speak h2, both peers HTTP/1.1 to the backend"),
 }
 
+# Work files (manifests, the channel, nginx's files) go on tmpfs when there is one: in a pod the
+# channel lives on an emptyDir with medium Memory, and a disk-backed file makes the controller's
+# writes into fresh pages cost block allocation that production never pays.
+WORK_ROOT = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
 # Named hosts every peer is configured with (server blocks, ACL entries, Ingresses); the hosts1k
 # scenario spreads its requests over them, the others use the catch-all.
 BENCH_HOSTS = 1000
@@ -515,7 +520,7 @@ def nginx_scale_rss(work, hosts, workers):
 
 def scale_main(args):
     ensure_tools()
-    work = tempfile.mkdtemp(prefix="gatehouse-scale-")
+    work = tempfile.mkdtemp(prefix="gatehouse-scale-", dir=WORK_ROOT)
     os.chmod(work, 0o755)
     backend = start_backend(work)
     try:
@@ -539,7 +544,8 @@ def write_scale_report(args, rows, ng):
              f"_{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `python3 bench/load/run.py --scale {args.scale} "
              f"--scale-changes {args.scale_changes} --scale-nginx-hosts {args.scale_nginx_hosts} --scale-files {args.scale_files}`; one Ingress per host "
              "(host-N.bench.test, path /, one Service), no catch-all; controller on a manifests folder (debounce 20 ms), "
-             "proxy polling the channel (default 10 ms)._", ""]
+             "proxy polling the channel (default 10 ms); "
+             f"work files (manifests, channel) in {WORK_ROOT or tempfile.gettempdir()}._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + [""]
     lines += ["| hosts | cold start → last host served s | change → served p50 ms | p99 ms | max ms | controller publish ms (mean) "
               "| proxy swap ms (mean) | proxy RSS MB | proxy peak RSS MB | controller RSS MB | controller peak RSS MB |",
@@ -628,7 +634,7 @@ def main():
         return
 
     ensure_tools()
-    work = tempfile.mkdtemp(prefix="gatehouse-load-")
+    work = tempfile.mkdtemp(prefix="gatehouse-load-", dir=WORK_ROOT)
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and must read the 16 KiB file
     backend = start_backend(work)
     peers = []
@@ -829,7 +835,7 @@ def tls_wrk(port, scenario, duration):
 
 def tls_main(args):
     ensure_tools()
-    work = tempfile.mkdtemp(prefix="gatehouse-tls-")
+    work = tempfile.mkdtemp(prefix="gatehouse-tls-", dir=WORK_ROOT)
     os.chmod(work, 0o755)
     backend = start_backend(work)
     results, running = {}, []
