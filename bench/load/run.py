@@ -6,7 +6,7 @@ several repetitions and each cell reports the median. Writes a Markdown table (d
 bench/results/latest.md). Needs nginx, haproxy and wrk (installs them with apt when missing) and the
 published Gatehouse executables (./build.sh --target=Publish).
 """
-import argparse, json, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -94,13 +94,18 @@ def peak_rss_mb(pid):
     return total / 1024
 
 
-def wait_http(url, timeout=30):
+def wait_http(url, timeout=30, want=None):
+    """Waits until url answers below 500 (or, with want, exactly that status: a proxy answering 404
+    by itself is ready, one answering 503 has no config yet)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status < 500:
+                if r.status < 500 and want in (None, r.status):
                     return
+        except urllib.error.HTTPError as e:
+            if want is not None and e.code == want:
+                return
         except Exception:
             pass
         time.sleep(0.1)
@@ -111,9 +116,13 @@ class Peer:
     def __init__(self, name, port, start):
         self.name, self.port, self._start, self.proc = name, port, start, None
 
+    # Set on a peer that answers every request with its own 404 (gatehouse-noroute): wrk's status
+    # errors are then its answers, not failures.
+    answers_404 = False
+
     def start(self):
         self.proc = self._start()
-        wait_http(f"http://127.0.0.1:{self.port}/small")
+        wait_http(f"http://127.0.0.1:{self.port}/small", want=404 if self.answers_404 else None)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -373,6 +382,30 @@ def gatehouse_nolog_peer(gatehouse, bindir):
     return Peer("gatehouse --access-log off", 19070, start)
 
 
+NOROUTE_PORT = 19080
+
+
+def gatehouse_noroute_peer(work, bindir):
+    """Gatehouse answering by itself: its config has no catch-all and no named hosts, so every bench
+    request matches no route and gets the proxy's own 404. Kestrel, the request handler, routing,
+    metrics and the access log all run; nothing is forwarded. Next to the 'gatehouse' peer, the
+    difference is what the forwarding leg costs."""
+    manifests = os.path.join(work, "noroute-manifests")
+    os.makedirs(manifests, exist_ok=True)
+    write_manifests(manifests, BACKEND_PORT, extra_hosts=0, catch_all=False)
+    channel = os.path.join(work, "noroute-config.bin")
+    controller = spawn([os.path.join(bindir, "gatehouse-controller"), "--manifests", manifests, "--channel", channel,
+                        "--admin-port", str(NOROUTE_PORT + 2), "--debounce-ms", "20"])
+
+    def start():
+        return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
+                      "--http-port", str(NOROUTE_PORT), "--admin-port", str(NOROUTE_PORT + 1), "--https-port", str(NOROUTE_PORT + 3)])
+    peer = Peer("gatehouse-noroute (own 404)", NOROUTE_PORT, start)
+    peer.controller = controller
+    peer.answers_404 = True
+    return peer
+
+
 SCALE_PORT, SCALE_NGINX_PORT = 19050, 19060
 
 
@@ -587,7 +620,7 @@ def measure(peer, scenario, duration):
     r = run_wrk(peer.port, scenario, duration)
     cpu = cpu_seconds(peer.proc.pid) - cpu0
     secs = r["duration_us"] / 1e6
-    errors = r["connect"] + r["read"] + r["write"] + r["timeout"] + r["status"]
+    errors = r["connect"] + r["read"] + r["write"] + r["timeout"] + (0 if peer.answers_404 else r["status"])
     return {"rps": r["requests"] / secs, "p50": r["p50"] / 1000, "p99": r["p99"] / 1000, "p999": r["p999"] / 1000,
             "errors": errors, "non2xx": r["non2xx"], "cpu100k": cpu / max(r["requests"], 1) * 1e5,
             "us": cpu / max(r["requests"], 1) * 1e6}
@@ -613,7 +646,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=5, help="seconds of untimed load per peer first (JIT tiering)")
     ap.add_argument("--scenarios", default="ka50,ka200,ka16k,close,hosts1k",
                     help="comma-separated; known: " + ",".join(SCENARIOS) + "; pending (listed as skipped): " + ",".join(PENDING_SCENARIOS))
-    ap.add_argument("--peers", default="direct,nginx,haproxy,gatehouse")
+    ap.add_argument("--peers", default="direct,nginx,haproxy,gatehouse",
+                    help="comma-separated: direct (the backend alone), nginx, haproxy, gatehouse; also gatehouse-nolog "
+                    "(a second proxy with --access-log off) and gatehouse-noroute (a proxy answering its own 404: "
+                    "the server side without the forwarding leg)")
     ap.add_argument("--nginx-workers", default="auto")
     ap.add_argument("--churn", type=int, default=10, help="seconds of keep-alive load on Gatehouse while manifests change every 100 ms (0: skip)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "artifacts", "bin"))
@@ -653,6 +689,8 @@ def main():
             peers.append(gatehouse_peer(work, args.bin, tls_certificates=certificates))
         if "gatehouse-nolog" in wanted:
             peers.append(gatehouse_nolog_peer(peers[-1], args.bin))
+        if "gatehouse-noroute" in wanted:
+            peers.append(gatehouse_noroute_peer(work, args.bin))
         if args.compare_bin:
             peers.append(gatehouse_peer(work, args.compare_bin, name="gatehouse-base", port=GATEHOUSE_BASE_PORT))
         for p in peers:
@@ -714,6 +752,11 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
             lines.append(f"| {SCENARIOS[s][3]} | {p.name} | {med(xs, 'rps'):.0f} | {med(xs, 'p50'):.2f} | {med(xs, 'p99'):.2f} | "
                          f"{med(xs, 'p999'):.2f} | {sum(x['errors'] for x in xs)} | {sum(x['non2xx'] for x in xs)} | "
                          f"{med(xs, 'cpu100k'):.2f} | {med(xs, 'us'):.1f} | {rss[p.name]:.0f} | {ratio} | {p99r} |")
+    if any(p.answers_404 for p in peers):
+        lines += ["", "`gatehouse-noroute` answers every request with its own 404 (no route for the host): Kestrel, the "
+                  "request handler, routing, metrics and the access log, without forwarding. Its non-2xx are those "
+                  "answers, and its ratio compares answering with nginx's proxying. Its CPU per request next to "
+                  "`gatehouse`'s shows what the forwarding leg costs."]
     lines += ["", "Not measured yet (the scenario is defined, its feature is not):", ""]
     lines += [f"- {desc} (`{name}`): skipped, {reason}" for name, (desc, reason) in PENDING_SCENARIOS.items()]
     if churn_result:
