@@ -120,6 +120,9 @@ class Peer:
     # errors are then its answers, not failures.
     answers_404 = False
 
+    # A Gatehouse proxy's admin port: its gatehouse_process_allocated_bytes_total gives bytes allocated per request.
+    admin_port = None
+
     def start(self):
         self.proc = self._start()
         wait_http(f"http://127.0.0.1:{self.port}/small", want=404 if self.answers_404 else None)
@@ -365,6 +368,7 @@ def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEH
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
                       "--http-port", str(port), "--admin-port", str(port + 1), "--https-port", str(port + 3)])
     peer = Peer(name, port, start)
+    peer.admin_port = port + 1
     peer.controller = controller
     peer.manifests = manifests
     peer.channel = channel
@@ -379,7 +383,9 @@ def gatehouse_nolog_peer(gatehouse, bindir):
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", gatehouse.channel, "--address", "127.0.0.1",
                       "--http-port", "19070", "--admin-port", "19071", "--https-port", "19073", "--access-log", "off"])
-    return Peer("gatehouse --access-log off", 19070, start)
+    peer = Peer("gatehouse --access-log off", 19070, start)
+    peer.admin_port = 19071
+    return peer
 
 
 NOROUTE_PORT = 19080
@@ -401,6 +407,7 @@ def gatehouse_noroute_peer(work, bindir):
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
                       "--http-port", str(NOROUTE_PORT), "--admin-port", str(NOROUTE_PORT + 1), "--https-port", str(NOROUTE_PORT + 3)])
     peer = Peer("gatehouse-noroute (own 404)", NOROUTE_PORT, start)
+    peer.admin_port = NOROUTE_PORT + 1
     peer.controller = controller
     peer.answers_404 = True
     return peer
@@ -434,6 +441,16 @@ def pss_mb(pid):
         except OSError:
             pass
     return total / 1024
+
+
+def metric_value(port, name):
+    """The value of an unlabelled Prometheus sample on an admin port."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise RuntimeError(f"{name} not found on :{port}/metrics")
 
 
 def metric_sum_count(port, name):
@@ -616,14 +633,16 @@ def run_wrk(port, scenario, duration):
 
 
 def measure(peer, scenario, duration):
-    cpu0 = cpu_seconds(peer.proc.pid)
+    allocated = lambda: metric_value(peer.admin_port, "gatehouse_process_allocated_bytes_total") if peer.admin_port else 0.0
+    cpu0, alloc0 = cpu_seconds(peer.proc.pid), allocated()
     r = run_wrk(peer.port, scenario, duration)
-    cpu = cpu_seconds(peer.proc.pid) - cpu0
+    cpu, alloc = cpu_seconds(peer.proc.pid) - cpu0, allocated() - alloc0
     secs = r["duration_us"] / 1e6
     errors = r["connect"] + r["read"] + r["write"] + r["timeout"] + (0 if peer.answers_404 else r["status"])
     return {"rps": r["requests"] / secs, "p50": r["p50"] / 1000, "p99": r["p99"] / 1000, "p999": r["p999"] / 1000,
             "errors": errors, "non2xx": r["non2xx"], "cpu100k": cpu / max(r["requests"], 1) * 1e5,
-            "us": cpu / max(r["requests"], 1) * 1e6}
+            "us": cpu / max(r["requests"], 1) * 1e6,
+            "alloc": alloc / max(r["requests"], 1) if peer.admin_port else None}
 
 
 def versions(bindir):
@@ -741,17 +760,19 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
              + (f" --compare-bin {args.compare_bin}" if args.compare_bin else "") + f"`; medians of {args.reps} interleaved runs; "
              "wrk -t1, load generator, peers and backend share the machine._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + [""]
-    lines += ["| scenario | peer | req/s | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | CPU s / 100k req | µs CPU / req | peak RSS MB | req/s vs nginx | p99 vs nginx |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| scenario | peer | req/s | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | CPU s / 100k req | µs CPU / req | B allocated / req | peak RSS MB | req/s vs nginx | p99 vs nginx |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in scenarios:
         base = results.get((s, "nginx"))
         for p in peers:
             xs = results[(s, p.name)]
             ratio = f"{med(xs, 'rps') / med(base, 'rps'):.2f}x" if base else "–"
             p99r = f"{med(xs, 'p99') / med(base, 'p99'):.2f}x" if base else "–"
+            # Managed-heap bytes (gatehouse_process_allocated_bytes_total); nginx and HAProxy have no counterpart.
+            alloc = f"{med(xs, 'alloc'):.0f}" if p.admin_port else "–"
             lines.append(f"| {SCENARIOS[s][3]} | {p.name} | {med(xs, 'rps'):.0f} | {med(xs, 'p50'):.2f} | {med(xs, 'p99'):.2f} | "
                          f"{med(xs, 'p999'):.2f} | {sum(x['errors'] for x in xs)} | {sum(x['non2xx'] for x in xs)} | "
-                         f"{med(xs, 'cpu100k'):.2f} | {med(xs, 'us'):.1f} | {rss[p.name]:.0f} | {ratio} | {p99r} |")
+                         f"{med(xs, 'cpu100k'):.2f} | {med(xs, 'us'):.1f} | {alloc} | {rss[p.name]:.0f} | {ratio} | {p99r} |")
     if any(p.answers_404 for p in peers):
         lines += ["", "`gatehouse-noroute` answers every request with its own 404 (no route for the host): Kestrel, the "
                   "request handler, routing, metrics and the access log, without forwarding. Its non-2xx are those "

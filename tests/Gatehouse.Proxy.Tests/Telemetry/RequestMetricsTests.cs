@@ -87,6 +87,16 @@ public sealed partial class RequestMetricsTests : IAsyncLifetime
 
         Assert.Equal(0, Sample(metrics, $"gatehouse_upstream_connect_errors_total{{{ShopLabels}}}"));
         Assert.True(Sample(metrics, "gatehouse_connections_accepted_total") >= 1);
+
+        // The process's allocation counter only grows: a second scrape after more requests reads more.
+        var allocated = Sample(metrics, "gatehouse_process_allocated_bytes_total");
+        Assert.True(allocated > 0);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Get, "shop.example.com", "/"));
+        }
+
+        Assert.True(Sample(await _proxy.AdminClient.GetStringAsync("/metrics"), "gatehouse_process_allocated_bytes_total") > allocated);
     }
 
     [Fact]
