@@ -414,6 +414,18 @@ def gatehouse_noroute_peer(work, bindir):
 
 
 SCALE_PORT, SCALE_NGINX_PORT = 19050, 19060
+CEILING_PORT = 19070
+
+
+def epoll_ceiling_peer(work):
+    """A reference peer, not a product: bench/Gatehouse.EpollCeiling, one thread forwarding over
+    epoll through P/Invoke with no async layers and no per-request allocation. What .NET reaches
+    with nginx's syscall pattern on this machine: the ceiling for an owned event loop."""
+    out = os.path.join(work, "epoll-ceiling")
+    subprocess.run(["dotnet", "build", os.path.join(ROOT, "bench", "Gatehouse.EpollCeiling"), "-c", "Release", "-o", out,
+                    "--nologo", "-v", "q"], check=True, stdout=subprocess.DEVNULL)
+    return Peer("epoll-ceiling (reference)", CEILING_PORT, lambda: spawn(
+        [os.path.join(out, "gatehouse-epoll-ceiling"), "--port", str(CEILING_PORT), "--backend-port", str(BACKEND_PORT)]))
 
 
 def rss_mb(pid, field="VmRSS"):
@@ -668,7 +680,8 @@ def main():
     ap.add_argument("--peers", default="direct,nginx,haproxy,gatehouse",
                     help="comma-separated: direct (the backend alone), nginx, haproxy, gatehouse; also gatehouse-nolog "
                     "(a second proxy with --access-log off) and gatehouse-noroute (a proxy answering its own 404: "
-                    "the server side without the forwarding leg)")
+                    "the server side without the forwarding leg), and epoll-ceiling (bench/Gatehouse.EpollCeiling: a one-thread "
+                    "epoll forwarder in C#, the reference for what an owned event loop could reach)")
     ap.add_argument("--nginx-workers", default="auto")
     ap.add_argument("--churn", type=int, default=10, help="seconds of keep-alive load on Gatehouse while manifests change every 100 ms (0: skip)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "artifacts", "bin"))
@@ -710,6 +723,8 @@ def main():
             peers.append(gatehouse_nolog_peer(peers[-1], args.bin))
         if "gatehouse-noroute" in wanted:
             peers.append(gatehouse_noroute_peer(work, args.bin))
+        if "epoll-ceiling" in wanted:
+            peers.append(epoll_ceiling_peer(work))
         if args.compare_bin:
             peers.append(gatehouse_peer(work, args.compare_bin, name="gatehouse-base", port=GATEHOUSE_BASE_PORT))
         for p in peers:
