@@ -29,6 +29,11 @@ internal static class CommandLine
           --upstream-client sockets|lean
                                     HTTP client for plain-HTTP backends: SocketsHttpHandler or
                                     the pooled HTTP/1.1 pipe client (default sockets)
+          --transport sockets|epoll
+                                    client connections on Kestrel's socket transport, or on
+                                    the proxy's own epoll event loops, where the lean client's
+                                    backend connections live too (default sockets)
+          --event-loops N           threads of the epoll transport (default 1)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
           --tracing on|off          a span per request, traceparent sent to backends
                                     (default off; on when --otlp-endpoint is given)
@@ -65,7 +70,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -198,6 +203,30 @@ internal static class CommandLine
                             return null;
                     }
 
+                    break;
+                case "--transport":
+                    switch (value)
+                    {
+                        case "sockets":
+                            options = options with { Transport = Gatehouse.Proxy.Transport.ProxyTransport.Sockets };
+                            break;
+                        case "epoll":
+                            options = options with { Transport = Gatehouse.Proxy.Transport.ProxyTransport.Epoll };
+                            break;
+                        default:
+                            error = $"--transport: '{value}' is not one of sockets, epoll";
+                            return null;
+                    }
+
+                    break;
+                case "--event-loops":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var loops) || loops is < 1 or > 256)
+                    {
+                        error = $"--event-loops: '{value}' is not a number from 1 to 256";
+                        return null;
+                    }
+
+                    options = options with { EventLoops = loops };
                     break;
                 case "--access-log":
                     switch (value)

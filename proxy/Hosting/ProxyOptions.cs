@@ -52,6 +52,12 @@ public sealed record ProxyOptions
     /// <summary>--upstream-client: the client for plain-HTTP backends (HTTPS, gRPC and upgrades always use SocketsHttpHandler).</summary>
     public Gatehouse.Proxy.Forwarding.UpstreamClient UpstreamClient { get; init; } = Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets;
 
+    /// <summary>--transport: what carries client connections on the traffic listeners.</summary>
+    public Gatehouse.Proxy.Transport.ProxyTransport Transport { get; init; } = Gatehouse.Proxy.Transport.ProxyTransport.Sockets;
+
+    /// <summary>--event-loops: threads of the epoll transport (each with its own epoll set).</summary>
+    public int EventLoops { get; init; } = 1;
+
     /// <summary>How long a removed backend's connection pool is kept for requests still using it.</summary>
     public TimeSpan RetiredBackendGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
 

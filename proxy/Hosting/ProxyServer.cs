@@ -5,6 +5,7 @@ using Gatehouse.Proxy.Configuration;
 using Gatehouse.Proxy.Forwarding;
 using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Proxy.Tls;
+using Gatehouse.Proxy.Transport;
 using Gatehouse.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -37,6 +38,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly Func<byte[], GatehouseConfig>? _decode;
     private WebApplication? _traffic;
     private IDisposable? _forwarder;
+    private EpollLoopGroup? _loops;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
     private readonly IMetricsExposition _exposition;
@@ -160,8 +162,13 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var sockets = new HttpForwarder(ForwarderOptions, _loggerFactory.CreateLogger<HttpForwarder>());
+        if (_options.Transport == ProxyTransport.Epoll)
+        {
+            _loops = new EpollLoopGroup(_options.EventLoops, _loggerFactory);
+        }
+
         IHttpForwarder forwarder = _options.UpstreamClient == UpstreamClient.Lean
-            ? new Forwarding.Http1.LeanHttp1Forwarder(sockets, ForwarderOptions, _loggerFactory.CreateLogger<Forwarding.Http1.LeanHttp1Forwarder>())
+            ? new Forwarding.Http1.LeanHttp1Forwarder(sockets, ForwarderOptions, _loggerFactory.CreateLogger<Forwarding.Http1.LeanHttp1Forwarder>(), _loops)
             : sockets;
         _forwarder = forwarder as IDisposable;
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
@@ -222,6 +229,7 @@ public sealed class ProxyServer : IAsyncDisposable
         // After the listeners stop: the last requests' log lines and spans are written, then exported.
         await Telemetry.DisposeAsync().ConfigureAwait(false);
         _forwarder?.Dispose();
+        _loops?.Dispose();
         _otlp?.Dispose();
         _exporter.Dispose();
         Metrics.Dispose();
@@ -253,6 +261,11 @@ public sealed class ProxyServer : IAsyncDisposable
             // Kestrel's pipes resume on the completing thread instead of the thread pool; with
             // InlineSocketCompletions that is the epoll thread. See InlineSocketCompletions for why it is safe.
             builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+            if (_loops is not null)
+            {
+                // Replaces the socket transport: Kestrel binds with the last factory registered that can bind the endpoint.
+                builder.Services.AddSingleton<IConnectionListenerFactory>(new EpollTransportFactory(_loops, _loggerFactory));
+            }
         }
 
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -2,12 +2,15 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Transport;
 
 namespace Gatehouse.Proxy.Forwarding.Http1;
 
 /// <summary>
 /// One cleartext HTTP/1.1 connection to a backend: a socket with a pipe reader and writer over it.
 /// It carries one request at a time and goes back to its pool only after a complete keep-alive response.
+/// With the epoll transport the socket lives on the caller's event loop instead, so both legs of a
+/// request run on one thread and the response is read only when the kernel reports it.
 /// </summary>
 internal sealed class Http1Connection : IDisposable
 {
@@ -16,8 +19,9 @@ internal sealed class Http1Connection : IDisposable
 
     private static readonly IOException Closed = new("connection closed by the proxy");
 
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Socket? _socket;
+    private readonly NetworkStream? _stream;
+    private readonly EpollSocket? _loopSocket;
     private int _disposed;
 
     private Http1Connection(Socket socket)
@@ -26,6 +30,13 @@ internal sealed class Http1Connection : IDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
         Reader = PipeReader.Create(_stream, ReaderOptions);
         Writer = PipeWriter.Create(_stream, WriterOptions);
+    }
+
+    private Http1Connection(EpollSocket socket)
+    {
+        _loopSocket = socket;
+        Reader = socket.Input;
+        Writer = socket.Output;
     }
 
     public PipeReader Reader { get; }
@@ -41,8 +52,18 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>When the connection went idle (Stopwatch ticks).</summary>
     public long IdleSince { get; set; }
 
-    public static async ValueTask<Http1Connection> ConnectAsync(EndpointConfig endpoint, CancellationToken cancellationToken)
+    public static async ValueTask<Http1Connection> ConnectAsync(EndpointConfig endpoint, EpollLoopGroup? loops, CancellationToken cancellationToken)
     {
+        if (loops is not null)
+        {
+            var target = IPAddress.TryParse(endpoint.Address, out var ip)
+                ? ip
+                : (await Dns.GetHostAddressesAsync(endpoint.Address, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+                  ?? throw new SocketException((int)SocketError.HostNotFound);
+            var loopSocket = await EpollSocket.ConnectAsync(loops.CurrentOrNext(), new IPEndPoint(target, endpoint.Port), cancellationToken).ConfigureAwait(false);
+            return new Http1Connection(loopSocket);
+        }
+
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -72,9 +93,22 @@ internal sealed class Http1Connection : IDisposable
     {
         try
         {
-            return !_socket.Poll(0, SelectMode.SelectRead);
+            if (_loopSocket is not null)
+            {
+                // The loop reads whatever arrives, idle or not: a close or stray bytes are already in
+                // the pipe, so no system call is needed to find them.
+                if (!Reader.TryRead(out var pending))
+                {
+                    return true;
+                }
+
+                Reader.AdvanceTo(pending.Buffer.Start);
+                return false;
+            }
+
+            return !_socket!.Poll(0, SelectMode.SelectRead);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException)
         {
             return false;
         }
@@ -91,6 +125,8 @@ internal sealed class Http1Connection : IDisposable
         // must never reach the backend.
         Writer.Complete(Closed);
         Reader.Complete(Closed);
-        _stream.Dispose();
+
+        // The loop socket closes itself once its send side sees the completed writer.
+        _stream?.Dispose();
     }
 }

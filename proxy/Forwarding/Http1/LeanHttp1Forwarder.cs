@@ -29,8 +29,11 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
     private readonly ConditionalWeakTable<EndpointState, Http1ConnectionPool> _pools = new();
     private readonly Timer _scavenger;
 
-    public LeanHttp1Forwarder(HttpForwarder fallback, ForwarderOptions options, ILogger<LeanHttp1Forwarder> logger)
+    private readonly Gatehouse.Proxy.Transport.EpollLoopGroup? _loops;
+
+    public LeanHttp1Forwarder(HttpForwarder fallback, ForwarderOptions options, ILogger<LeanHttp1Forwarder> logger, Gatehouse.Proxy.Transport.EpollLoopGroup? loops = null)
     {
+        _loops = loops;
         _fallback = fallback;
         _options = options;
         _logger = logger;
@@ -117,7 +120,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 {
                     phase = Phase.Connect;
                     activity.Arm(timeouts.Connect);
-                    connection = await Http1Connection.ConnectAsync(pool.Endpoint, activity.Token).ConfigureAwait(false);
+                    connection = await Http1Connection.ConnectAsync(pool.Endpoint, _loops, activity.Token).ConfigureAwait(false);
                 }
 
                 try

@@ -632,3 +632,17 @@ public sealed class ForwardingTestsOverLean : ForwardingTests
 {
     private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
 }
+
+public sealed class ForwardingTestsOverEpollLean : ForwardingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}
+
+public sealed class ForwardingTestsOverEpollSockets : ForwardingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Sockets;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}

@@ -139,3 +139,17 @@ public sealed class RequestSmugglingTestsOverLean : RequestSmugglingTests
 {
     private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
 }
+
+public sealed class RequestSmugglingTestsOverEpollLean : RequestSmugglingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}
+
+public sealed class RequestSmugglingTestsOverEpollSockets : RequestSmugglingTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Sockets;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}

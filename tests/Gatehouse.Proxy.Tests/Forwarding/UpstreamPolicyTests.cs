@@ -334,3 +334,17 @@ public sealed class UpstreamPolicyTestsOverLean : UpstreamPolicyTests
 {
     private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
 }
+
+public sealed class UpstreamPolicyTestsOverEpollLean : UpstreamPolicyTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Lean;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}
+
+public sealed class UpstreamPolicyTestsOverEpollSockets : UpstreamPolicyTests
+{
+    private protected override UpstreamClient UpstreamClient => UpstreamClient.Sockets;
+
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
+}

@@ -1,0 +1,88 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Gatehouse.Proxy.Transport;
+
+/// <summary>A client connection accepted by <see cref="EpollConnectionListener"/>, as Kestrel sees it.</summary>
+internal sealed class EpollConnection : ConnectionContext,
+    IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IMemoryPoolFeature
+{
+    private static long s_lastId;
+
+    private readonly EpollSocket _socket;
+    private readonly CancellationTokenSource _closedSource = new();
+    private readonly FeatureCollection _features = new();
+    private IDictionary<object, object?>? _items;
+    private int _closedFired;
+
+    public EpollConnection(EpollSocket socket, EndPoint? localEndPoint, EndPoint? remoteEndPoint)
+    {
+        _socket = socket;
+        Transport = socket;
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        ConnectionId = "E" + Interlocked.Increment(ref s_lastId).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
+        ConnectionClosed = _closedSource.Token;
+        _features.Set<IConnectionIdFeature>(this);
+        _features.Set<IConnectionTransportFeature>(this);
+        _features.Set<IConnectionItemsFeature>(this);
+        _features.Set<IConnectionLifetimeFeature>(this);
+        _features.Set<IConnectionEndPointFeature>(this);
+        _features.Set<IMemoryPoolFeature>(this);
+
+        // The read side ending (FIN, reset, abort) is how Kestrel learns the client left mid-request;
+        // the token's callbacks go to the pool, never onto the loop thread.
+        socket.ReceiveEnded = FireConnectionClosed;
+    }
+
+    public override string ConnectionId { get; set; }
+
+    public override IFeatureCollection Features => _features;
+
+    public System.Buffers.MemoryPool<byte> MemoryPool => PinnedBlockPool.Instance;
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new ConnectionItems();
+        set => _items = value;
+    }
+
+    public override IDuplexPipe Transport { get; set; }
+
+    public override CancellationToken ConnectionClosed { get; set; }
+
+    public override EndPoint? LocalEndPoint { get; set; }
+
+    public override EndPoint? RemoteEndPoint { get; set; }
+
+    public override void Abort(ConnectionAbortedException abortReason) => _socket.Abort(abortReason);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await _socket.DisposeAsync().ConfigureAwait(false);
+        FireConnectionClosed();
+        _closedSource.Dispose();
+    }
+
+    private void FireConnectionClosed()
+    {
+        if (Interlocked.Exchange(ref _closedFired, 1) != 0)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static source =>
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }, _closedSource, preferLocal: false);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using static Gatehouse.Proxy.Transport.Native;
+
+namespace Gatehouse.Proxy.Transport;
+
+/// <summary>
+/// A listening socket on one loop. Connections are accepted on that loop's thread, handed to the
+/// loops in turn, and start reading at once; Kestrel takes them from <see cref="AcceptAsync"/>.
+/// </summary>
+internal sealed class EpollConnectionListener : EpollHandler, IConnectionListener
+{
+    // Accepted per event, so a flood of connections cannot keep the loop from its other sockets.
+    private const int AcceptBatch = 64;
+
+    private readonly EpollLoopGroup _loops;
+    private readonly EpollLoop _acceptLoop;
+    private readonly int _fd;
+    private readonly ILogger _logger;
+    private readonly Channel<ConnectionContext> _accepted = System.Threading.Channels.Channel.CreateUnbounded<ConnectionContext>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Timer _retry;
+    private long _lastResourceWarning;
+    private int _unbound;
+
+    public EpollConnectionListener(EpollLoopGroup loops, int fd, EndPoint endPoint, ILogger logger)
+    {
+        _loops = loops;
+        _fd = fd;
+        _logger = logger;
+        EndPoint = endPoint;
+        _acceptLoop = loops.Next();
+        _retry = new Timer(static s => ((EpollConnectionListener)s!).Resume(), this, Timeout.Infinite, Timeout.Infinite);
+        _acceptLoop.Register(this, fd, EPOLLIN);
+    }
+
+    public EndPoint EndPoint { get; }
+
+    public override unsafe void OnEvents(uint events)
+    {
+        var address = stackalloc byte[NativeSocketAddress.MaxLength];
+        for (var i = 0; i < AcceptBatch; i++)
+        {
+            uint length = NativeSocketAddress.MaxLength;
+            var fd = accept4(_fd, address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd < 0)
+            {
+                var errno = LastError;
+                if (errno is EMFILE or ENFILE)
+                {
+                    // Out of descriptors: level-triggered, the listener would fire again at once.
+                    // Step back for a moment and let connections close.
+                    Pause(errno);
+                }
+
+                return;
+            }
+
+            var one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
+            var remote = NativeSocketAddress.Read(address, length);
+            try
+            {
+                var socket = EpollSocket.Accepted(_loops.Next(), fd);
+                _accepted.Writer.TryWrite(new EpollConnection(socket, EndPoint, remote));
+            }
+            catch (Exception ex)
+            {
+                close(fd);
+                _logger.LogWarning(ex, "Could not start an accepted connection");
+            }
+        }
+    }
+
+    private void Pause(int errno)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastResourceWarning > 1000)
+        {
+            _lastResourceWarning = now;
+            _logger.LogWarning("accept failed with errno {Errno} (out of file descriptors); accepting again in 100 ms", errno);
+        }
+
+        _acceptLoop.Unregister(this, _fd);
+        _retry.Change(100, Timeout.Infinite);
+    }
+
+    private void Resume()
+    {
+        if (Volatile.Read(ref _unbound) == 0)
+        {
+            _acceptLoop.Register(this, _fd, EPOLLIN);
+        }
+    }
+
+    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _unbound, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _retry.Dispose();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _acceptLoop.Post(new StopListening(this, done));
+        return new ValueTask(done.Task);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await UnbindAsync().ConfigureAwait(false);
+        while (_accepted.Reader.TryRead(out var connection))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed class StopListening(EpollConnectionListener listener, TaskCompletionSource done) : IEpollWork
+    {
+        public void Execute()
+        {
+            listener._acceptLoop.Unregister(listener, listener._fd);
+            close(listener._fd);
+            listener._accepted.Writer.TryComplete();
+            done.TrySetResult();
+        }
+    }
+}

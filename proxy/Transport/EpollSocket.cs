@@ -1,0 +1,504 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+using Microsoft.AspNetCore.Connections;
+using static Gatehouse.Proxy.Transport.Native;
+
+namespace Gatehouse.Proxy.Transport;
+
+/// <summary>
+/// A non-blocking TCP socket on an <see cref="EpollLoop"/>, seen as a pair of pipes. The loop reads
+/// into <see cref="Input"/> only when the kernel reports data and resumes the reader in place; writes
+/// to <see cref="Output"/> are sent on the flushing thread and wait for the loop only when the kernel's
+/// send buffer is full. Used for both legs: Kestrel's client connections and backend connections.
+/// </summary>
+internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<bool>
+{
+    // Kestrel's socket transport defaults: 1 MiB read ahead, 64 KiB of unsent output.
+    private static readonly PipeOptions InputOptions = new(PinnedBlockPool.Instance, PipeScheduler.Inline, PipeScheduler.Inline,
+        pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false);
+
+    private static readonly PipeOptions OutputOptions = new(PinnedBlockPool.Instance, PipeScheduler.Inline, PipeScheduler.Inline,
+        pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false);
+
+    private const uint Interest = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    private const uint PeerGone = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+    private const int MaxVectors = 16;
+
+    private readonly EpollLoop _loop;
+    private readonly int _fd;
+    private readonly Pipe _input = new(InputOptions);
+    private readonly Pipe _output = new(OutputOptions);
+    private readonly Action _receiveFlushed;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ManualResetValueTaskSourceCore<bool> _writable;
+    private int _writeArmed;
+    private Task _sending = Task.CompletedTask;
+    private ValueTask<FlushResult> _pausedFlush;
+    private Exception? _abortReason;
+    private bool _peerClosing;
+    private bool _receivePaused;
+    private bool _receiveDone;
+    private int _closeRequested;
+    private bool _isClosed;
+
+    private EpollSocket(EpollLoop loop, int fd)
+    {
+        _loop = loop;
+        _fd = fd;
+        _receiveFlushed = () => _loop.Post(new ResumeReceive(this));
+    }
+
+    public PipeReader Input => _input.Reader;
+
+    public PipeWriter Output => _output.Writer;
+
+    public EpollLoop Loop => _loop;
+
+    /// <summary>Completes once the descriptor is closed.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>Runs on the loop thread once, when the read side ends: end of stream, an error or an abort.</summary>
+    public Action? ReceiveEnded { get; set; }
+
+    /// <summary>Wraps an accepted descriptor and starts reading and sending.</summary>
+    public static EpollSocket Accepted(EpollLoop loop, int fd)
+    {
+        var socket = new EpollSocket(loop, fd);
+        loop.Register(socket, fd, Interest);
+        socket._sending = socket.SendLoopAsync();
+        return socket;
+    }
+
+    /// <summary>Opens a connection; the caller owns the socket once it is returned.</summary>
+    public static async ValueTask<EpollSocket> ConnectAsync(EpollLoop loop, IPEndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = Open(loop, endPoint, out var pending);
+        if (pending)
+        {
+            bool connected;
+            using (cancellationToken.UnsafeRegister(static s => ((EpollSocket)s!).CancelWriteWait(), socket))
+            {
+                connected = await new ValueTask<bool>(socket, socket._writable.Version).ConfigureAwait(false);
+            }
+
+            // Read before the loop's receive can consume it: a refused connect is reported once.
+            var error = connected ? socket.PendingError() : 0;
+            if (!connected || error != 0)
+            {
+                socket.Close();
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new SocketException(connected ? ErrnoToSocketError(error) : (int)SocketError.OperationAborted);
+            }
+        }
+
+        socket._sending = socket.SendLoopAsync();
+        return socket;
+    }
+
+    private static unsafe EpollSocket Open(EpollLoop loop, IPEndPoint endPoint, out bool pending)
+    {
+        var family = endPoint.AddressFamily == AddressFamily.InterNetwork ? AF_INET : AF_INET6;
+        var fd = Check(Native.socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket");
+        var one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
+        var address = stackalloc byte[NativeSocketAddress.MaxLength];
+        var length = NativeSocketAddress.Write(endPoint, address);
+        if (connect(fd, address, length) == 0)
+        {
+            pending = false;
+        }
+        else if (LastError == EINPROGRESS)
+        {
+            pending = true;
+        }
+        else
+        {
+            var error = LastError;
+            close(fd);
+            throw new SocketException(ErrnoToSocketError(error));
+        }
+
+        var opened = new EpollSocket(loop, fd);
+        if (pending)
+        {
+            // Armed before registering: the kernel reports a connect that already finished as the
+            // registration's first event, so the completion cannot slip between the two.
+            opened.ArmWritable();
+        }
+
+        try
+        {
+            loop.Register(opened, fd, Interest);
+        }
+        catch
+        {
+            close(fd);
+            throw;
+        }
+
+        return opened;
+    }
+
+    private unsafe int PendingError()
+    {
+        int error = 0;
+        uint length = sizeof(int);
+        return getsockopt(_fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0 ? LastError : error;
+    }
+
+    public override void OnEvents(uint events)
+    {
+        if (_isClosed)
+        {
+            return;
+        }
+
+        if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0)
+        {
+            SignalWritable(true);
+        }
+
+        if ((events & PeerGone) != 0)
+        {
+            _peerClosing = true;
+        }
+
+        if ((events & (EPOLLIN | PeerGone)) != 0)
+        {
+            Receive();
+        }
+    }
+
+    /// <summary>Reads what the kernel has into the input pipe; loop thread only.</summary>
+    private unsafe void Receive()
+    {
+        if (_receivePaused || _receiveDone || _isClosed)
+        {
+            return;
+        }
+
+        var writer = _input.Writer;
+        while (true)
+        {
+            var memory = writer.GetMemory(PinnedBlockPool.BlockSize / 2);
+            nint received;
+            fixed (byte* buffer = memory.Span)
+            {
+                received = recv(_fd, buffer, (nuint)memory.Length, 0);
+            }
+
+            if (received > 0)
+            {
+                writer.Advance((int)received);
+
+                // With the inline scheduler this runs the reader (Kestrel's request processing or the
+                // forwarder's response copy) here, before it returns.
+                var flush = writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    _receivePaused = true;
+                    _pausedFlush = flush;
+                    flush.GetAwaiter().UnsafeOnCompleted(_receiveFlushed);
+                    return;
+                }
+
+                var result = flush.GetAwaiter().GetResult();
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    EndReceive(null);
+                    return;
+                }
+
+                if (_isClosed)
+                {
+                    return;
+                }
+
+                // Edge-triggered: a short read emptied the socket, and new data brings a new event.
+                // Unless the peer is closing: its end of stream comes with no further event.
+                if (received < memory.Length && !_peerClosing)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (received == 0)
+            {
+                EndReceive(null);
+                return;
+            }
+
+            var errno = LastError;
+            if (errno == EAGAIN)
+            {
+                return;
+            }
+
+            if (errno != EINTR)
+            {
+                EndReceive(new ConnectionResetException($"recv failed: errno {errno}", new SocketException(ErrnoToSocketError(errno))));
+                return;
+            }
+        }
+    }
+
+    private void ResumeReceiveOnLoop()
+    {
+        if (!_receivePaused || _isClosed)
+        {
+            return;
+        }
+
+        _receivePaused = false;
+        FlushResult result;
+        try
+        {
+            result = _pausedFlush.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            EndReceive(ex);
+            return;
+        }
+        finally
+        {
+            _pausedFlush = default;
+        }
+
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            EndReceive(null);
+            return;
+        }
+
+        Receive();
+    }
+
+    private void EndReceive(Exception? error)
+    {
+        if (_receiveDone)
+        {
+            return;
+        }
+
+        _receiveDone = true;
+        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? error);
+        ReceiveEnded?.Invoke();
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _output.Reader;
+        Exception? unexpected = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                while (!buffer.IsEmpty)
+                {
+                    var sent = Send(buffer);
+                    if (sent == -EAGAIN)
+                    {
+                        var writable = ArmWritable();
+
+                        // Retried after arming: space freed before the flag was set raised its event too early to count.
+                        sent = Send(buffer);
+                        if (sent == -EAGAIN)
+                        {
+                            if (!await writable.ConfigureAwait(false))
+                            {
+                                throw new ConnectionAbortedException("The connection was aborted while a write waited.");
+                            }
+
+                            continue;
+                        }
+
+                        if (Interlocked.Exchange(ref _writeArmed, 0) == 0)
+                        {
+                            // The loop signalled in between; take its result so the source can be reset.
+                            await writable.ConfigureAwait(false);
+                        }
+                    }
+
+                    if (sent < 0)
+                    {
+                        throw new ConnectionResetException($"send failed: errno {-sent}", new SocketException(ErrnoToSocketError((int)-sent)));
+                    }
+
+                    buffer = buffer.Slice(sent);
+                }
+
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (ConnectionResetException ex)
+        {
+            Interlocked.CompareExchange(ref _abortReason, ex, null);
+        }
+        catch (ConnectionAbortedException ex)
+        {
+            Interlocked.CompareExchange(ref _abortReason, ex, null);
+        }
+        catch (Exception ex)
+        {
+            unexpected = ex;
+            Interlocked.CompareExchange(ref _abortReason, new ConnectionAbortedException("The output failed.", ex), null);
+        }
+        finally
+        {
+            // As Kestrel's socket transport does: once output ends, the connection is over. Shutting
+            // down both directions ends the read side; the descriptor is closed on the loop.
+            shutdown(_fd, SHUT_RDWR);
+            reader.Complete(unexpected);
+            _input.Writer.CancelPendingFlush();
+            Close();
+        }
+    }
+
+    private unsafe nint Send(in ReadOnlySequence<byte> buffer)
+    {
+        nint sent;
+        if (buffer.IsSingleSegment)
+        {
+            var span = buffer.FirstSpan;
+            fixed (byte* data = span)
+            {
+                sent = send(_fd, data, (nuint)span.Length, MSG_NOSIGNAL);
+            }
+
+            return sent >= 0 ? sent : -LastError;
+        }
+
+        var vectors = stackalloc IoVector[MaxVectors];
+        var handles = default(PinnedSegments);
+        var count = 0;
+        try
+        {
+            foreach (var segment in buffer)
+            {
+                if (segment.IsEmpty)
+                {
+                    continue;
+                }
+
+                handles[count] = segment.Pin();
+                vectors[count] = new IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
+                if (++count == MaxVectors)
+                {
+                    break;
+                }
+            }
+
+            var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+            sent = sendmsg(_fd, &message, MSG_NOSIGNAL);
+            return sent >= 0 ? sent : -LastError;
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++)
+            {
+                handles[i].Dispose();
+            }
+        }
+    }
+
+    private ValueTask<bool> ArmWritable()
+    {
+        _writable.Reset();
+        Interlocked.Exchange(ref _writeArmed, 1);
+        return new ValueTask<bool>(this, _writable.Version);
+    }
+
+    private void SignalWritable(bool writable)
+    {
+        if (Volatile.Read(ref _writeArmed) == 1 && Interlocked.Exchange(ref _writeArmed, 0) == 1)
+        {
+            _writable.SetResult(writable);
+        }
+    }
+
+    private void CancelWriteWait() => SignalWritable(false);
+
+    /// <summary>
+    /// Ends the connection now, as Kestrel's Abort does: pending output is dropped and the reader sees
+    /// <paramref name="reason"/>. Any thread.
+    /// </summary>
+    public void Abort(Exception reason)
+    {
+        Interlocked.CompareExchange(ref _abortReason, reason, null);
+        _output.Reader.CancelPendingRead();
+        CancelWriteWait();
+    }
+
+    /// <summary>Completes the caller's ends of both pipes and waits until the descriptor is closed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _input.Reader.Complete();
+        _output.Writer.Complete();
+        await _sending.ConfigureAwait(false);
+        await _closed.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the descriptor on the loop, after the current batch of events. Any thread, idempotent.</summary>
+    private void Close()
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) == 0)
+        {
+            _loop.Post(new CloseOnLoop(this));
+        }
+    }
+
+    private void CloseNow()
+    {
+        _loop.Unregister(this, _fd);
+        _isClosed = true;
+        close(_fd);
+        EndReceive(new ConnectionAbortedException("The connection was closed."));
+        if (_receivePaused)
+        {
+            _receivePaused = false;
+            _pausedFlush = default;
+        }
+
+        _closed.TrySetResult();
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _writable.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _writable.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _writable.OnCompleted(continuation, state, token, flags);
+
+    [System.Runtime.CompilerServices.InlineArray(MaxVectors)]
+    private struct PinnedSegments
+    {
+        private MemoryHandle _first;
+    }
+
+    private sealed class ResumeReceive(EpollSocket socket) : IEpollWork
+    {
+        public void Execute() => socket.ResumeReceiveOnLoop();
+    }
+
+    private sealed class CloseOnLoop(EpollSocket socket) : IEpollWork
+    {
+        public void Execute() => socket.CloseNow();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace Gatehouse.Proxy.Transport;
+
+/// <summary>
+/// 4 KiB blocks allocated pinned and reused, for the transport's pipes: the kernel reads into and
+/// writes from them by address, so a gathered write needs no pinning per call.
+/// </summary>
+internal sealed class PinnedBlockPool : MemoryPool<byte>
+{
+    public const int BlockSize = 4096;
+
+    // Blocks kept for reuse beyond what is in use; more are collected once returned.
+    private const int MaxRetained = 8192;
+
+    private readonly ConcurrentQueue<Block> _free = new();
+    private int _freeCount;
+
+    public static PinnedBlockPool Instance { get; } = new();
+
+    public override int MaxBufferSize => BlockSize;
+
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
+        if (_free.TryDequeue(out var block))
+        {
+            Interlocked.Decrement(ref _freeCount);
+            return block;
+        }
+
+        return new Block(this);
+    }
+
+    private void Return(Block block)
+    {
+        if (Interlocked.Increment(ref _freeCount) <= MaxRetained)
+        {
+            _free.Enqueue(block);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _freeCount);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+    }
+
+    private sealed unsafe class Block(PinnedBlockPool pool) : MemoryManager<byte>
+    {
+        private readonly byte[] _array = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+
+        public override Span<byte> GetSpan() => _array;
+
+        public override Memory<byte> Memory => CreateMemory(BlockSize);
+
+        public override MemoryHandle Pin(int elementIndex = 0) =>
+            new((byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_array, elementIndex));
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing) => pool.Return(this);
+    }
+}
