@@ -20,7 +20,7 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
     private readonly int _fd;
     private readonly ILogger _logger;
     private readonly Channel<ConnectionContext> _accepted = System.Threading.Channels.Channel.CreateUnbounded<ConnectionContext>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private readonly Timer _retry;
     private long _lastResourceWarning;
     private int _unbound;

@@ -94,7 +94,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Post(IEpollWork work)
     {
         _posted.Enqueue(work);
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+
+        // On the loop itself the queue is drained after the current batch: no wake-up needed.
+        if (!IsCurrent && Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             Wake();
         }
