@@ -41,6 +41,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     private Task _sending = Task.CompletedTask;
     private ValueTask<FlushResult> _pausedFlush;
     private Exception? _abortReason;
+    private volatile bool _connecting;
     private bool _peerClosing;
     private bool _receivePaused;
     private bool _receiveDone;
@@ -87,7 +88,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                 connected = await new ValueTask<bool>(socket, socket._writable.Version).ConfigureAwait(false);
             }
 
-            // Read before the loop's receive can consume it: a refused connect is reported once.
             var error = connected ? socket.PendingError() : 0;
             if (!connected || error != 0)
             {
@@ -95,6 +95,11 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                 cancellationToken.ThrowIfCancellationRequested();
                 throw new SocketException(connected ? ErrnoToSocketError(error) : (int)SocketError.OperationAborted);
             }
+
+            // Reading was held back while connecting (a read would consume the connect's error);
+            // whatever arrived since has had its event already.
+            socket._connecting = false;
+            loop.Post(new StartReceive(socket));
         }
 
         socket._sending = socket.SendLoopAsync();
@@ -129,6 +134,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         {
             // Armed before registering: the kernel reports a connect that already finished as the
             // registration's first event, so the completion cannot slip between the two.
+            opened._connecting = true;
             opened.ArmWritable();
         }
 
@@ -169,7 +175,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             _peerClosing = true;
         }
 
-        if ((events & (EPOLLIN | PeerGone)) != 0)
+        if ((events & (EPOLLIN | PeerGone)) != 0 && !_connecting)
         {
             Receive();
         }
@@ -223,6 +229,8 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                 continue;
             }
 
+            // Read before flushing: the reader's own system calls overwrite the last error.
+            var errno = received < 0 ? LastError : 0;
             if (unflushed > 0 && (!Flush(writer) || _isClosed))
             {
                 return;
@@ -235,7 +243,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                 return;
             }
 
-            var errno = LastError;
             if (errno == EAGAIN)
             {
                 return;
@@ -521,6 +528,11 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     private sealed class ResumeReceive(EpollSocket socket) : IEpollWork
     {
         public void Execute() => socket.ResumeReceiveOnLoop();
+    }
+
+    private sealed class StartReceive(EpollSocket socket) : IEpollWork
+    {
+        public void Execute() => socket.Receive();
     }
 
     private sealed class CloseOnLoop(EpollSocket socket) : IEpollWork

@@ -37,6 +37,178 @@ public sealed class EpollSocketTests : IDisposable
         await socket.DisposeAsync();
     }
 
+    [Fact]
+    public async Task APeersDataLargerThanOneBatchArrivesWholeAndInOrderEvenWhenTheReaderLagsBehind()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using var peer = await accept;
+
+        // 4 MiB: more than the 64 KiB read batch and the input pipe's 1 MiB pause threshold, so the
+        // loop must stop reading while the reader is slow and resume when it catches up.
+        var payload = Pattern(4 * 1024 * 1024);
+        var sending = Task.Run(async () =>
+        {
+            await peer.SendAsync(payload);
+            peer.Shutdown(SocketShutdown.Send);
+        });
+
+        var received = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.Input.ReadAsync();
+            foreach (var segment in result.Buffer)
+            {
+                received.Write(segment.Span);
+            }
+
+            socket.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+
+            await Task.Delay(1);
+        }
+
+        await sending;
+        Assert.Equal(payload.Length, received.Length);
+        Assert.True(payload.AsSpan().SequenceEqual(received.ToArray()));
+        await socket.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OutputLargerThanTheKernelsBuffersIsSentWholeOnceThePeerReads()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using var peer = await accept;
+
+        // The peer reads nothing until a write has had to wait: by then the kernel's buffers are full,
+        // sends have returned EAGAIN, and only the loop's writable event can move the rest.
+        var payload = Pattern(16 * 1024 * 1024);
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writing = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < payload.Length; offset += 100_000)
+            {
+                var write = socket.Output.WriteAsync(payload.AsMemory(offset, Math.Min(100_000, payload.Length - offset)));
+                if (!write.IsCompleted)
+                {
+                    blocked.TrySetResult();
+                }
+
+                await write;
+            }
+
+            await socket.Output.CompleteAsync();
+        });
+
+        await blocked.Task;
+        var received = new byte[payload.Length + 1];
+        var total = 0;
+        while (true)
+        {
+            var n = await peer.ReceiveAsync(received.AsMemory(total));
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        await writing;
+        Assert.Equal(payload.Length, total);
+        Assert.True(payload.AsSpan().SequenceEqual(received.AsSpan(0, total)));
+        await socket.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DataFollowedAtOnceByThePeersCloseIsReadBeforeTheEndOfStream()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using (var peer = await accept)
+        {
+            await peer.SendAsync("last words"u8.ToArray());
+            peer.Shutdown(SocketShutdown.Send);
+        }
+
+        var result = await socket.Input.ReadAsync();
+        while (!result.IsCompleted)
+        {
+            socket.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            result = await socket.Input.ReadAsync();
+        }
+
+        Assert.Equal("last words", Encoding.ASCII.GetString(result.Buffer.ToArray()));
+        socket.Input.AdvanceTo(result.Buffer.End);
+        await socket.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConnectingToAPortNobodyListensOnFailsWithConnectionRefused()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        var error = await Assert.ThrowsAsync<SocketException>(async () =>
+            await EpollSocket.ConnectAsync(_loops.Next(), new IPEndPoint(IPAddress.Loopback, port), CancellationToken.None));
+        Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task AbortEndsTheConnectionAndTheReaderSeesTheReason()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using var peer = await accept;
+
+        var reason = new Microsoft.AspNetCore.Connections.ConnectionAbortedException("test abort");
+        socket.Abort(reason);
+
+        var thrown = await Assert.ThrowsAsync<Microsoft.AspNetCore.Connections.ConnectionAbortedException>(async () =>
+        {
+            while (true)
+            {
+                var result = await socket.Input.ReadAsync();
+                socket.Input.AdvanceTo(result.Buffer.End);
+            }
+        });
+        Assert.Same(reason, thrown);
+
+        // The peer sees the connection end.
+        var buffer = new byte[16];
+        Assert.Equal(0, await peer.ReceiveAsync(buffer));
+        await socket.Closed;
+    }
+
+    [Fact]
+    public async Task ADisposedConnectionIsClosedAndThePeerSeesTheEnd()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using var peer = await accept;
+
+        await socket.DisposeAsync();
+        Assert.True(socket.Closed.IsCompleted);
+        Assert.Equal(0, await peer.ReceiveAsync(new byte[16]));
+    }
+
+    private static byte[] Pattern(int length)
+    {
+        var payload = new byte[length];
+        for (var i = 0; i < payload.Length; i++)
+        {
+            payload[i] = (byte)(i * 31 + (i >> 10));
+        }
+
+        return payload;
+    }
+
     private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
     {
         for (var offset = 0; offset < buffer.Length;)
