@@ -467,10 +467,13 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 destination.Write(segment.Span);
             }
 
+            // Measured before AdvanceTo: that returns the segments to the pipe, and a multi-segment
+            // sequence's length is computed from them.
+            var copied = buffer.Length;
             source.AdvanceTo(buffer.End);
             if (remaining >= 0)
             {
-                remaining -= buffer.Length;
+                remaining -= copied;
             }
 
             await destination.FlushAsync(context.RequestAborted).ConfigureAwait(false);

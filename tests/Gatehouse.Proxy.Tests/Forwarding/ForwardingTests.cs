@@ -186,6 +186,29 @@ public abstract class ForwardingTests : UpstreamClientTests
     }
 
     [Fact]
+    public async Task ResponsesOfSeveralBlocksFollowOneAnotherOnOneKeepAliveConnection()
+    {
+        // A body over several 4 KiB blocks, with a Content-Length, sent as head and body separately
+        // (as nginx's sendfile does): every response on the reused connections must arrive whole.
+        var payload = RandomNumberGenerator.GetBytes(16 * 1024 + 17);
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            context.Response.ContentLength = payload.Length;
+            await context.Response.StartAsync();
+            await context.Response.Body.FlushAsync();
+            await context.Response.Body.WriteAsync(payload);
+        });
+        await using var proxy = await StartProxyAsync(CatchAll(Backend("b", backend.Endpoint)));
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var body = await proxy.Client.GetByteArrayAsync($"/file/{i}", timeout.Token);
+            Assert.True(payload.AsSpan().SequenceEqual(body), $"response {i}");
+        }
+    }
+
+    [Fact]
     public async Task ResponseIsNotBuffered()
     {
         var clientSawFirstChunk = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -78,6 +78,29 @@ public sealed class EpollSocketTests : IDisposable
     }
 
     [Fact]
+    public async Task AReaderThatConsumesPartOfABatchFindsTheRestOfItOnItsNextRead()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        using var peer = await accept;
+
+        // Several blocks arriving at once are handed over in one flush; a reader taking a head off
+        // the front must see every byte after it.
+        var payload = Pattern(16 * 1024 + 113);
+        await peer.SendAsync(payload);
+        var total = 0L;
+        var first = await socket.Input.ReadAtLeastAsync(payload.Length);
+        Assert.Equal(payload.Length, first.Buffer.Length);
+        socket.Input.AdvanceTo(first.Buffer.GetPosition(96));
+        var rest = await socket.Input.ReadAsync();
+        total = rest.Buffer.Length;
+        Assert.Equal(payload.Length - 96, total);
+        Assert.True(payload.AsSpan(96).SequenceEqual(rest.Buffer.ToArray()));
+        socket.Input.AdvanceTo(rest.Buffer.End);
+        await socket.DisposeAsync();
+    }
+
+    [Fact]
     public async Task OutputLargerThanTheKernelsBuffersIsSentWholeOnceThePeerReads()
     {
         var accept = _listener.AcceptSocketAsync();
