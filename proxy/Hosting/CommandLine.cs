@@ -28,11 +28,11 @@ internal static class CommandLine
           --upstream-fail-timeout S window for those failures and how long an ejected endpoint sits out (default 10)
           --upstream-client sockets|lean
                                     HTTP client for plain-HTTP backends: SocketsHttpHandler or
-                                    the pooled HTTP/1.1 pipe client (default sockets)
+                                    the pooled HTTP/1.1 pipe client (default lean)
           --transport sockets|epoll
                                     client connections on Kestrel's socket transport, or on
                                     the proxy's own epoll event loops, where the lean client's
-                                    backend connections live too (default sockets)
+                                    backend connections live too (default epoll on Linux)
           --event-loops N           threads of the epoll transport (default 1)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
           --tracing on|off          a span per request, traceparent sent to backends
@@ -210,9 +210,12 @@ internal static class CommandLine
                         case "sockets":
                             options = options with { Transport = Gatehouse.Proxy.Transport.ProxyTransport.Sockets };
                             break;
-                        case "epoll":
+                        case "epoll" when OperatingSystem.IsLinux():
                             options = options with { Transport = Gatehouse.Proxy.Transport.ProxyTransport.Epoll };
                             break;
+                        case "epoll":
+                            error = "--transport: epoll needs Linux";
+                            return null;
                         default:
                             error = $"--transport: '{value}' is not one of sockets, epoll";
                             return null;

@@ -50,10 +50,11 @@ public sealed record ProxyOptions
     public TimeSpan UpstreamFailTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>--upstream-client: the client for plain-HTTP backends (HTTPS, gRPC and upgrades always use SocketsHttpHandler).</summary>
-    public Gatehouse.Proxy.Forwarding.UpstreamClient UpstreamClient { get; init; } = Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets;
+    public Gatehouse.Proxy.Forwarding.UpstreamClient UpstreamClient { get; init; } = Gatehouse.Proxy.Forwarding.UpstreamClient.Lean;
 
-    /// <summary>--transport: what carries client connections on the traffic listeners.</summary>
-    public Gatehouse.Proxy.Transport.ProxyTransport Transport { get; init; } = Gatehouse.Proxy.Transport.ProxyTransport.Sockets;
+    /// <summary>--transport: what carries client connections on the traffic listeners (epoll needs Linux).</summary>
+    public Gatehouse.Proxy.Transport.ProxyTransport Transport { get; init; } =
+        OperatingSystem.IsLinux() ? Gatehouse.Proxy.Transport.ProxyTransport.Epoll : Gatehouse.Proxy.Transport.ProxyTransport.Sockets;
 
     /// <summary>--event-loops: threads of the epoll transport (each with its own epoll set).</summary>
     public int EventLoops { get; init; } = 1;

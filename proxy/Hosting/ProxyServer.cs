@@ -39,6 +39,9 @@ public sealed class ProxyServer : IAsyncDisposable
     private WebApplication? _traffic;
     private IDisposable? _forwarder;
     private EpollLoopGroup? _loops;
+
+    /// <summary>The epoll transport's loops, or null on the socket transport.</summary>
+    internal EpollLoopGroup? EventLoops => _loops;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
     private readonly IMetricsExposition _exposition;

@@ -65,6 +65,7 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
             {
                 var socket = EpollSocket.Accepted(_loops.Next(), fd);
                 _accepted.Writer.TryWrite(new EpollConnection(socket, EndPoint, remote));
+                _loops.CountAccepted();
             }
             catch (Exception ex)
             {

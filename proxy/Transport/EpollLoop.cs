@@ -36,8 +36,7 @@ internal sealed unsafe class EpollLoop : IDisposable
         _logger = logger;
         _epoll = Check(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
         _wake = Check(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
-        var wakeEvent = new EpollEvent { Events = EPOLLIN, Data = 0 };
-        Check(epoll_ctl(_epoll, EPOLL_CTL_ADD, _wake, &wakeEvent), "epoll_ctl");
+        Check(epoll_ctl(_epoll, EPOLL_CTL_ADD, _wake, EPOLLIN, 0), "epoll_ctl");
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.UnsafeStart();
     }
@@ -51,8 +50,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     public void Register(EpollHandler handler, int fd, uint events)
     {
         handler.Registration = GCHandle.ToIntPtr(GCHandle.Alloc(handler));
-        var ev = new EpollEvent { Events = events, Data = (ulong)handler.Registration };
-        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &ev) < 0)
+        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, events, (ulong)handler.Registration) < 0)
         {
             var error = LastError;
             GCHandle.FromIntPtr(handler.Registration).Free();
@@ -72,7 +70,7 @@ internal sealed unsafe class EpollLoop : IDisposable
             return;
         }
 
-        epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, null);
+        epoll_ctl(_epoll, EPOLL_CTL_DEL, fd, 0, 0);
         _releaseAfterBatch.Add(handler.Registration);
         handler.Registration = 0;
     }
@@ -111,7 +109,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private void Run()
     {
         t_current = this;
-        var events = (EpollEvent*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(EpollEvent));
+        var events = NativeMemory.Alloc(MaxEvents, (nuint)EpollEventSize);
         try
         {
             while (!_stopping)
@@ -131,7 +129,8 @@ internal sealed unsafe class EpollLoop : IDisposable
                 var woken = false;
                 for (var i = 0; i < n; i++)
                 {
-                    var data = (nint)events[i].Data;
+                    ReadEvent(events, i, out var mask, out var raw);
+                    var data = (nint)raw;
                     if (data == 0)
                     {
                         woken = true;
@@ -142,7 +141,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                     {
                         try
                         {
-                            handler.OnEvents(events[i].Events);
+                            handler.OnEvents(mask);
                         }
                         catch (Exception ex)
                         {

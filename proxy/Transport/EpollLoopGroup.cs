@@ -7,6 +7,7 @@ internal sealed class EpollLoopGroup : IDisposable
 {
     private readonly EpollLoop[] _loops;
     private uint _next;
+    private long _accepted;
 
     public EpollLoopGroup(int count, ILoggerFactory loggerFactory)
     {
@@ -20,6 +21,11 @@ internal sealed class EpollLoopGroup : IDisposable
     }
 
     public int Count => _loops.Length;
+
+    /// <summary>Client connections accepted by the listeners on these loops since start.</summary>
+    public long AcceptedConnections => Interlocked.Read(ref _accepted);
+
+    internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     /// <summary>The next loop in turn, for a new connection.</summary>
     public EpollLoop Next() => _loops.Length == 1 ? _loops[0] : _loops[(int)(Interlocked.Increment(ref _next) % (uint)_loops.Length)];

@@ -2,9 +2,16 @@ using System.Runtime.InteropServices;
 
 namespace Gatehouse.Proxy.Transport;
 
-/// <summary>An <c>epoll_event</c> as the Linux kernel lays it out on x86-64 and arm64 (packed, 12 bytes).</summary>
+/// <summary>An <c>epoll_event</c> as the kernel lays it out on x86-64: packed, 12 bytes.</summary>
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
 internal struct EpollEvent
+{
+    public uint Events;
+    public ulong Data;
+}
+
+/// <summary>An <c>epoll_event</c> on every other architecture (arm64 among them): naturally aligned, 16 bytes.</summary>
+internal struct AlignedEpollEvent
 {
     public uint Events;
     public ulong Data;
@@ -57,11 +64,43 @@ internal static unsafe partial class Native
     [LibraryImport("libc", SetLastError = true)] public static partial int shutdown(int fd, int how);
     [LibraryImport("libc", SetLastError = true)] public static partial int close(int fd);
     [LibraryImport("libc", SetLastError = true)] public static partial int epoll_create1(int flags);
-    [LibraryImport("libc", SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, EpollEvent* ev);
-    [LibraryImport("libc", SetLastError = true)] public static partial int epoll_wait(int epfd, EpollEvent* events, int max, int timeout);
+    [LibraryImport("libc", SetLastError = true)] private static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+    [LibraryImport("libc", SetLastError = true)] public static partial int epoll_wait(int epfd, void* events, int max, int timeout);
     [LibraryImport("libc", SetLastError = true)] public static partial int eventfd(uint initial, int flags);
     [LibraryImport("libc", SetLastError = true)] public static partial nint write(int fd, byte* buffer, nuint length);
     [LibraryImport("libc", SetLastError = true)] public static partial nint read(int fd, byte* buffer, nuint length);
+
+    /// <summary>x86-64 packs <c>epoll_event</c>; other architectures align its 64-bit data field.</summary>
+    public static readonly bool PackedEpollEvent = RuntimeInformation.ProcessArchitecture is Architecture.X64;
+
+    public static int EpollEventSize => PackedEpollEvent ? sizeof(EpollEvent) : sizeof(AlignedEpollEvent);
+
+    public static int epoll_ctl(int epfd, int op, int fd, uint events, ulong data)
+    {
+        if (PackedEpollEvent)
+        {
+            var packed = new EpollEvent { Events = events, Data = data };
+            return epoll_ctl(epfd, op, fd, &packed);
+        }
+
+        var aligned = new AlignedEpollEvent { Events = events, Data = data };
+        return epoll_ctl(epfd, op, fd, &aligned);
+    }
+
+    /// <summary>The i-th event of a buffer filled by <see cref="epoll_wait"/>.</summary>
+    public static void ReadEvent(void* events, int i, out uint mask, out ulong data)
+    {
+        if (PackedEpollEvent)
+        {
+            var e = ((EpollEvent*)events)[i];
+            (mask, data) = (e.Events, e.Data);
+        }
+        else
+        {
+            var e = ((AlignedEpollEvent*)events)[i];
+            (mask, data) = (e.Events, e.Data);
+        }
+    }
 
     public static int LastError => Marshal.GetLastPInvokeError();
 

@@ -22,7 +22,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(null, Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets)]
+    [InlineData(null, Gatehouse.Proxy.Forwarding.UpstreamClient.Lean)]
     [InlineData("sockets", Gatehouse.Proxy.Forwarding.UpstreamClient.Sockets)]
     [InlineData("lean", Gatehouse.Proxy.Forwarding.UpstreamClient.Lean)]
     public void UpstreamClientFlag(string? value, Gatehouse.Proxy.Forwarding.UpstreamClient expected)
@@ -31,6 +31,40 @@ public sealed class CommandLineTests
 
         Assert.Null(error);
         Assert.Equal(expected, options!.UpstreamClient);
+    }
+
+    [Theory]
+    [InlineData(null, Gatehouse.Proxy.Transport.ProxyTransport.Epoll)]
+    [InlineData("sockets", Gatehouse.Proxy.Transport.ProxyTransport.Sockets)]
+    [InlineData("epoll", Gatehouse.Proxy.Transport.ProxyTransport.Epoll)]
+    public void TransportFlag(string? value, Gatehouse.Proxy.Transport.ProxyTransport expected)
+    {
+        var options = CommandLine.Parse(value is null ? ["--channel", "/c"] : ["--channel", "/c", "--transport", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.Transport);
+    }
+
+    [Theory]
+    [InlineData("--transport", "iouring", "--transport: 'iouring' is not one of sockets, epoll")]
+    [InlineData("--event-loops", "0", "--event-loops: '0' is not a number from 1 to 256")]
+    [InlineData("--event-loops", "many", "--event-loops: 'many' is not a number from 1 to 256")]
+    public void BadTransportSettingsAreUsageErrors(string flag, string value, string expected)
+    {
+        var options = CommandLine.Parse(["--channel", "/c", flag, value], out var error);
+
+        Assert.Null(options);
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void EventLoopsFlagSetsTheLoopCount()
+    {
+        var options = CommandLine.Parse(["--channel", "/c", "--event-loops", "4"], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(4, options!.EventLoops);
+        Assert.Equal(1, CommandLine.Parse(["--channel", "/c"], out _)!.EventLoops);
     }
 
     [Fact]
