@@ -10,7 +10,7 @@ namespace Gatehouse.Tests.Forwarding;
 /// framed two ways gets its client a 502 (or a reset once the body has started), and the poisoned
 /// connection is never used again (counted by the raw backend's accepts).
 /// </summary>
-public sealed class ResponseSmugglingTests
+public abstract class ResponseSmugglingTests
 {
     public static TheoryData<string, string> MalformedResponses => new()
     {
@@ -48,7 +48,11 @@ public sealed class ResponseSmugglingTests
         Assert.True(first is 502 or 0, $"{description}: first answer {first}");
         Assert.True(second is 502 or 0, $"{description}: second answer {second}");
         await WaitForAsync(() => backend.Received.Count >= 2);
-        Assert.Equal(2, backend.Accepted);
+
+        // Every request the backend saw came on a connection of its own: none carried a second one.
+        // (More than two when the client retried a GET whose connection closed before any answer.)
+        Assert.True(backend.Accepted >= 2, $"{description}: {backend.Accepted} connections");
+        Assert.Equal(backend.Received.Count, backend.Accepted);
     }
 
     [Fact]
@@ -137,12 +141,14 @@ public sealed class ResponseSmugglingTests
         Assert.Equal(3, backend.Accepted);
     }
 
-    private static Task<ProxyHarness> StartLeanProxyAsync(RawBackend backend) => StartLeanProxyAsync(backend.Endpoint);
+    private protected abstract Gatehouse.Proxy.Transport.ProxyTransport Transport { get; }
 
-    private static Task<ProxyHarness> StartLeanProxyAsync(Gatehouse.Model.EndpointConfig endpoint)
+    private Task<ProxyHarness> StartLeanProxyAsync(RawBackend backend) => StartLeanProxyAsync(backend.Endpoint);
+
+    private Task<ProxyHarness> StartLeanProxyAsync(Gatehouse.Model.EndpointConfig endpoint)
         => ProxyHarness.StartAsync(
             CatchAll(Backend("raw", endpoint)),
-            ProxyHarness.LocalOptions() with { UpstreamClient = UpstreamClient.Lean });
+            ProxyHarness.LocalOptions() with { UpstreamClient = UpstreamClient.Lean, Transport = Transport });
 
     private static async Task<int> GetStatusAsync(ProxyHarness proxy)
     {
@@ -166,4 +172,14 @@ public sealed class ResponseSmugglingTests
             await Task.Delay(20);
         }
     }
+}
+
+public sealed class ResponseSmugglingTestsOverSockets : ResponseSmugglingTests
+{
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Sockets;
+}
+
+public sealed class ResponseSmugglingTestsOverEpoll : ResponseSmugglingTests
+{
+    private protected override Gatehouse.Proxy.Transport.ProxyTransport Transport => Gatehouse.Proxy.Transport.ProxyTransport.Epoll;
 }
