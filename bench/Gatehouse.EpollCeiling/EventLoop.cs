@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using static Gatehouse.EpollCeiling.Libc;
+using Gatehouse.Proxy.Transport;
+using static Gatehouse.Proxy.Transport.Native;
 
 namespace Gatehouse.EpollCeiling;
 
@@ -22,20 +23,20 @@ internal sealed unsafe class EventLoop(int port, int backendPort)
         _listener = Check(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket");
         var one = 1;
         Check(setsockopt(_listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(int)), "setsockopt");
-        var address = stackalloc byte[16];
-        SockaddrIn(address, port);
-        Check(bind(_listener, address, 16), "bind");
+        var address = stackalloc byte[NativeSocketAddress.MaxLength];
+        var length = NativeSocketAddress.Write(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port), address);
+        Check(bind(_listener, address, length), "bind");
         Check(listen(_listener, 4096), "listen");
         Watch(_listener, EPOLLIN, EPOLL_CTL_ADD);
 
         const int MaxEvents = 256;
-        var events = (EpollEvent*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(EpollEvent));
+        var events = NativeMemory.Alloc(MaxEvents, (nuint)EpollEventSize);
         while (true)
         {
             var n = epoll_wait(_epoll, events, MaxEvents, -1);
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() == EINTR)
+                if (LastError == EINTR)
                 {
                     continue;
                 }
@@ -45,7 +46,8 @@ internal sealed unsafe class EventLoop(int port, int backendPort)
 
             for (var i = 0; i < n; i++)
             {
-                var fd = (int)events[i].Data;
+                ReadEvent(events, i, out _, out var data);
+                var fd = (int)data;
                 if (fd == _listener)
                 {
                     AcceptAll();
@@ -64,8 +66,7 @@ internal sealed unsafe class EventLoop(int port, int backendPort)
 
     private void Watch(int fd, uint events, int op)
     {
-        var ev = new EpollEvent { Events = events, Data = (ulong)fd };
-        Check(epoll_ctl(_epoll, op, fd, &ev), "epoll_ctl");
+        Check(epoll_ctl(_epoll, op, fd, events, (ulong)fd), "epoll_ctl");
     }
 
     private void Track(int fd, object? owner)
@@ -193,13 +194,12 @@ internal sealed unsafe class EventLoop(int port, int backendPort)
             return _idle.Pop();
         }
 
+        // A blocking socket: loopback connects complete at once, which keeps the reference loop short.
         var fd = Check(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket");
-        var address = stackalloc byte[16];
-        SockaddrIn(address, backendPort);
-        // Loopback connects complete at once; blocking here keeps the reference loop short.
-        Check(connect(fd, address, 16), "connect");
-        var flags = Fcntl.GetFlags(fd);
-        Fcntl.SetFlags(fd, flags | SOCK_NONBLOCK);
+        var address = stackalloc byte[NativeSocketAddress.MaxLength];
+        var length = NativeSocketAddress.Write(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, backendPort), address);
+        Check(connect(fd, address, length), "connect");
+        Fcntl.SetNonBlocking(fd);
         var one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
         var upstream = new Upstream { Fd = fd };

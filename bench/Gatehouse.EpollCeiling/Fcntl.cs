@@ -4,12 +4,14 @@ namespace Gatehouse.EpollCeiling;
 
 internal static partial class Fcntl
 {
-    private const int F_GETFL = 3, F_SETFL = 4;
+    private const int F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int FcntlInt(int fd, int command, int argument);
+    private static partial int Call(int fd, int command, int argument);
 
-    public static int GetFlags(int fd) => Libc.Check(FcntlInt(fd, F_GETFL, 0), "fcntl(F_GETFL)");
-
-    public static void SetFlags(int fd, int flags) => Libc.Check(FcntlInt(fd, F_SETFL, flags), "fcntl(F_SETFL)");
+    public static void SetNonBlocking(int fd)
+    {
+        var flags = Gatehouse.Proxy.Transport.Native.Check(Call(fd, F_GETFL, 0), "fcntl(F_GETFL)");
+        Gatehouse.Proxy.Transport.Native.Check(Call(fd, F_SETFL, flags | O_NONBLOCK), "fcntl(F_SETFL)");
+    }
 }
