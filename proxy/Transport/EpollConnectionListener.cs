@@ -90,9 +90,19 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
 
     private void Resume()
     {
-        if (Volatile.Read(ref _unbound) == 0)
+        if (Volatile.Read(ref _unbound) != 0)
+        {
+            return;
+        }
+
+        try
         {
             _acceptLoop.Register(this, _fd, EPOLLIN);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            // Unbound in between: the descriptor is gone and there is nothing to resume.
+            _logger.LogDebug(ex, "The listener was not resumed");
         }
     }
 
