@@ -20,9 +20,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task BytesWrittenToTheOutputArriveAndBytesSentBackAppearOnTheInput()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         socket.Output.Write("hello"u8);
         await socket.Output.FlushAsync();
@@ -40,9 +39,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task APeersDataLargerThanOneBatchArrivesWholeAndInOrderEvenWhenTheReaderLagsBehind()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         // 4 MiB: more than the 64 KiB read batch and the input pipe's 1 MiB pause threshold, so the
         // loop must stop reading while the reader is slow and resume when it catches up.
@@ -80,9 +78,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task AReaderThatConsumesPartOfABatchFindsTheRestOfItOnItsNextRead()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         // Several blocks arriving at once are handed over in one flush; a reader taking a head off
         // the front must see every byte after it.
@@ -103,9 +100,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task OutputLargerThanTheKernelsBuffersIsSentWholeOnceThePeerReads()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         // The peer reads nothing until a write has had to wait: by then the kernel's buffers are full,
         // sends have returned EAGAIN, and only the loop's writable event can move the rest.
@@ -150,9 +146,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task DataFollowedAtOnceByThePeersCloseIsReadBeforeTheEndOfStream()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using (var peer = await accept)
+        var (socket, accepted) = await ConnectAsync();
+        using (var peer = accepted)
         {
             await peer.SendAsync("last words"u8.ToArray());
             peer.Shutdown(SocketShutdown.Send);
@@ -186,9 +181,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task AbortEndsTheConnectionAndTheReaderSeesTheReason()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         var reason = new Microsoft.AspNetCore.Connections.ConnectionAbortedException("test abort");
         socket.Abort(reason);
@@ -212,9 +206,8 @@ public sealed class EpollSocketTests : IDisposable
     [Fact]
     public async Task ADisposedConnectionIsClosedAndThePeerSeesTheEnd()
     {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        using var peer = await accept;
+        var (socket, accepted) = await ConnectAsync();
+        using var peer = accepted;
 
         await socket.DisposeAsync();
         Assert.True(socket.Closed.IsCompleted);
@@ -230,6 +223,14 @@ public sealed class EpollSocketTests : IDisposable
         }
 
         return payload;
+    }
+
+    /// <summary>An epoll socket connected to the test's listener, and the peer socket it accepted.</summary>
+    private async Task<(EpollSocket Socket, Socket Peer)> ConnectAsync()
+    {
+        var accept = _listener.AcceptSocketAsync();
+        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
+        return (socket, await accept);
     }
 
     private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
