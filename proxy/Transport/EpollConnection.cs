@@ -17,6 +17,7 @@ internal sealed class EpollConnection : ConnectionContext,
     private readonly FeatureCollection _features = new();
     private IDictionary<object, object?>? _items;
     private int _closedFired;
+    private volatile bool _disposing;
 
     public EpollConnection(EpollSocket socket, EndPoint? localEndPoint, EndPoint? remoteEndPoint)
     {
@@ -40,6 +41,8 @@ internal sealed class EpollConnection : ConnectionContext,
 
     public override string ConnectionId { get; set; }
 
+    internal EpollSocket Socket => _socket;
+
     public override IFeatureCollection Features => _features;
 
     public System.Buffers.MemoryPool<byte> MemoryPool => PinnedBlockPool.Instance;
@@ -62,6 +65,9 @@ internal sealed class EpollConnection : ConnectionContext,
 
     public override async ValueTask DisposeAsync()
     {
+        // Kestrel calls this once it is done with the connection, so the requests that registered
+        // on ConnectionClosed are over: from here on the token is cancelled in place.
+        _disposing = true;
         await _socket.DisposeAsync().ConfigureAwait(false);
         FireConnectionClosed();
         _closedSource.Dispose();
@@ -74,6 +80,15 @@ internal sealed class EpollConnection : ConnectionContext,
             return;
         }
 
+        if (_disposing)
+        {
+            // No thread-pool hop for the common end of a connection (one hop less per connection).
+            _closedSource.Cancel();
+            return;
+        }
+
+        // The client left while Kestrel still serves the connection: the callbacks (request aborts)
+        // run on the pool, never on the loop thread.
         ThreadPool.UnsafeQueueUserWorkItem(static source =>
         {
             try

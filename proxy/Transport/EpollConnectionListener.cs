@@ -58,8 +58,6 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
                 return;
             }
 
-            var one = 1;
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int));
             var remote = NativeSocketAddress.Read(address, length);
             try
             {

@@ -75,6 +75,21 @@ internal sealed unsafe class EpollLoop : IDisposable
         handler.Registration = 0;
     }
 
+    /// <summary>
+    /// For a descriptor about to be closed, which leaves the epoll set by itself: frees its handle
+    /// after the current batch, like <see cref="Unregister"/>, without the system call. Loop thread only.
+    /// </summary>
+    public void Forget(EpollHandler handler)
+    {
+        if (handler.Registration == 0)
+        {
+            return;
+        }
+
+        _releaseAfterBatch.Add(handler.Registration);
+        handler.Registration = 0;
+    }
+
     /// <summary>Runs the work on the loop thread: now when called there, else soon.</summary>
     public void Run(IEpollWork work)
     {

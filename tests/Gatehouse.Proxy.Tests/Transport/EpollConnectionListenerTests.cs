@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using Gatehouse.Proxy.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gatehouse.Proxy.Tests.Transport;
+
+public sealed class EpollConnectionListenerTests : IAsyncDisposable
+{
+    private readonly EpollLoopGroup _loops = new(1, NullLoggerFactory.Instance);
+    private IConnectionListener? _listener;
+
+    [Fact]
+    public async Task AcceptedConnectionsHaveNagleOffWithoutASocketOptionPerConnection()
+    {
+        var (connection, client) = await AcceptOneAsync();
+        using var _ = client;
+
+        // Inherited from the listener: the accept path sets no option of its own.
+        Assert.Equal(1, NoDelay(connection.Socket.Descriptor));
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConnectionClosedIsCancelledByTheTimeDisposeReturns()
+    {
+        var (connection, client) = await AcceptOneAsync();
+        using var _ = client;
+        var token = connection.ConnectionClosed;
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), fired);
+
+        await connection.DisposeAsync();
+
+        // Cancelled in place, not queued for later: whoever disposed the connection sees it done.
+        Assert.True(fired.Task.IsCompleted);
+        Assert.Equal(0, await client.ReceiveAsync(new byte[16]));
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesFiresConnectionClosedWhileKestrelStillHoldsTheConnection()
+    {
+        var (connection, client) = await AcceptOneAsync();
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.ConnectionClosed.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), fired);
+
+        client.Dispose();
+
+        await fired.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var read = await connection.Transport.Input.ReadAsync();
+        Assert.True(read.IsCompleted);
+        await connection.DisposeAsync();
+    }
+
+    private async Task<(EpollConnection Connection, Socket Client)> AcceptOneAsync()
+    {
+        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
+        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(_listener.EndPoint);
+        var accepted = await _listener.AcceptAsync();
+        return ((EpollConnection)accepted!, client);
+    }
+
+    private static unsafe int NoDelay(int fd)
+    {
+        int value = 0;
+        uint length = sizeof(int);
+        Assert.Equal(0, Native.getsockopt(fd, Native.IPPROTO_TCP, Native.TCP_NODELAY, &value, &length));
+        return value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
+        _loops.Dispose();
+    }
+}
