@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -156,7 +157,20 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 
                     phase = Phase.Read;
                     activity.Arm(timeouts.Read);
-                    (head, headBytes, headLength) = await ReadHeadAsync(connection.Reader, activity).ConfigureAwait(false);
+
+                    // Awaited here rather than in a helper: this is where every request waits for its
+                    // backend, and one state machine instead of two saves a box and a hop per request.
+                    var headReader = new HeadReader();
+                    while (true)
+                    {
+                        var result = await connection.Reader.ReadAsync(activity.Token).ConfigureAwait(false);
+                        activity.ResetTimeout();
+                        if (headReader.TryTake(connection.Reader, result, out head, out headBytes, out headLength))
+                        {
+                            break;
+                        }
+                    }
+
                     break;
                 }
                 catch (Exception ex) when (connection.Reused && !staleRetried && !bodyStarted && !requestAborted.IsCancellationRequested
@@ -353,61 +367,72 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         }
     }
 
-    /// <summary>Reads the final response head (skipping 1xx interim responses) into a pooled array.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<(Http1ResponseHead Head, byte[] Bytes, int Length)> ReadHeadAsync(PipeReader reader, ActivityCancellation activity)
+    /// <summary>
+    /// Finds the final response head (skipping 1xx interim responses) in what the backend sent so far
+    /// and copies it into a pooled array. Throws when the response is broken or the backend closed.
+    /// </summary>
+    private struct HeadReader
     {
-        var received = false;
-        var interim = 0;
-        while (true)
-        {
-            var result = await reader.ReadAsync(activity.Token).ConfigureAwait(false);
-            activity.ResetTimeout();
-            var buffer = result.Buffer;
-            received |= !buffer.IsEmpty;
-            var bytes = buffer.IsSingleSegment ? null : ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, Http1ResponseParser.MaxHeaderBytes + 1));
-            try
-            {
-                var span = bytes is null ? buffer.FirstSpan : bytes.AsSpan(0, (int)Math.Min(buffer.Length, bytes.Length));
-                if (bytes is not null)
-                {
-                    buffer.Slice(0, span.Length).CopyTo(bytes);
-                }
+        private bool _received;
+        private int _interim;
 
-                if (Http1ResponseParser.TryParse(span, out var head, out var consumed))
+        public bool TryTake(PipeReader reader, in ReadResult result, out Http1ResponseHead head, [NotNullWhen(true)] out byte[]? headBytes, out int headLength)
+        {
+            var buffer = result.Buffer;
+            _received |= !buffer.IsEmpty;
+            while (true)
+            {
+                var bytes = buffer.IsSingleSegment ? null : ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length, Http1ResponseParser.MaxHeaderBytes + 1));
+                try
                 {
+                    var span = bytes is null ? buffer.FirstSpan : bytes.AsSpan(0, (int)Math.Min(buffer.Length, bytes.Length));
+                    if (bytes is not null)
+                    {
+                        buffer.Slice(0, span.Length).CopyTo(bytes);
+                    }
+
+                    if (!Http1ResponseParser.TryParse(span, out head, out var consumed))
+                    {
+                        break;
+                    }
+
                     if (head.Status is >= 100 and < 200)
                     {
                         // Interim answers (100 Continue, 103 Early Hints) are ours to absorb; 101 only follows an upgrade, which is not forwarded here.
-                        if (head.Status == 101 || ++interim > MaxInterimResponses)
+                        if (head.Status == 101 || ++_interim > MaxInterimResponses)
                         {
                             throw new InvalidResponseException("unexpected interim response");
                         }
 
-                        reader.AdvanceTo(buffer.GetPosition(consumed));
+                        buffer = buffer.Slice(consumed);
                         continue;
                     }
 
-                    var copy = ArrayPool<byte>.Shared.Rent(consumed);
-                    span[..consumed].CopyTo(copy);
+                    headBytes = ArrayPool<byte>.Shared.Rent(consumed);
+                    span[..consumed].CopyTo(headBytes);
+                    headLength = consumed;
                     reader.AdvanceTo(buffer.GetPosition(consumed));
-                    return (head, copy, consumed);
+                    return true;
                 }
-            }
-            finally
-            {
-                if (bytes is not null)
+                finally
                 {
-                    ArrayPool<byte>.Shared.Return(bytes);
+                    if (bytes is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(bytes);
+                    }
                 }
             }
 
             if (result.IsCompleted)
             {
-                throw received ? new InvalidResponseException("connection closed inside the response head") : new BackendClosedException();
+                throw _received ? new InvalidResponseException("connection closed inside the response head") : new BackendClosedException();
             }
 
             reader.AdvanceTo(buffer.Start, buffer.End);
+            head = default;
+            headBytes = null;
+            headLength = 0;
+            return false;
         }
     }
 
