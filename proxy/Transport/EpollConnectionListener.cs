@@ -19,11 +19,12 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
     private readonly EpollLoop _acceptLoop;
     private readonly int _fd;
     private readonly ILogger _logger;
-    private readonly Channel<ConnectionContext> _accepted = System.Threading.Channels.Channel.CreateUnbounded<ConnectionContext>(
+    private readonly Channel<ConnectionContext?> _accepted = System.Threading.Channels.Channel.CreateUnbounded<ConnectionContext?>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private readonly Timer _retry;
     private long _lastResourceWarning;
     private int _unbound;
+    private volatile bool _stopped;
 
     public EpollConnectionListener(EpollLoopGroup loops, int fd, EndPoint endPoint, ILogger logger)
     {
@@ -104,17 +105,12 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
         }
     }
 
-    public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            return null;
-        }
-    }
+    /// <remarks>
+    /// The channel's own reusable wait, not an async method: no state machine per accepted
+    /// connection. The end of listening arrives as a null in the channel, not as an exception.
+    /// </remarks>
+    public ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+        => _stopped ? default : _accepted.Reader.ReadAsync(cancellationToken);
 
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
@@ -134,7 +130,10 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
         await UnbindAsync().ConfigureAwait(false);
         while (_accepted.Reader.TryRead(out var connection))
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -144,7 +143,8 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
         {
             listener._acceptLoop.Unregister(listener, listener._fd);
             close(listener._fd);
-            listener._accepted.Writer.TryComplete();
+            listener._stopped = true;
+            listener._accepted.Writer.TryWrite(null);
             done.TrySetResult();
         }
     }

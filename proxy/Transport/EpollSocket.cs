@@ -525,7 +525,12 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         _loop.Forget(this);
         _isClosed = true;
         close(_fd);
-        EndReceive(new ConnectionAbortedException("The connection was closed."));
+        if (!_receiveDone)
+        {
+            // Usually the read side has ended already (end of stream or the send loop's end); no exception is made then.
+            EndReceive(new ConnectionAbortedException("The connection was closed."));
+        }
+
         if (_receivePaused)
         {
             _receivePaused = false;

@@ -53,6 +53,44 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
         await connection.DisposeAsync();
     }
 
+    [Fact]
+    public async Task UnbindingEndsAWaitingAcceptAndEveryLaterOneWithNoConnection()
+    {
+        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
+        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var waiting = _listener.AcceptAsync();
+        Assert.False(waiting.IsCompleted);
+
+        await _listener.UnbindAsync();
+
+        Assert.Null(await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Null(await _listener.AcceptAsync());
+    }
+
+    [Fact]
+    public async Task ConnectionsAcceptedBeforeKestrelAsksWaitInOrder()
+    {
+        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
+        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var clients = new List<Socket>();
+        for (var i = 0; i < 3; i++)
+        {
+            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(_listener.EndPoint);
+            clients.Add(client);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            var accepted = await _listener.AcceptAsync();
+            Assert.NotNull(accepted);
+            Assert.Equal(((IPEndPoint)clients[i].LocalEndPoint!).Port, ((IPEndPoint)accepted.RemoteEndPoint!).Port);
+            await accepted.DisposeAsync();
+        }
+
+        clients.ForEach(client => client.Dispose());
+    }
+
     private async Task<(EpollConnection Connection, Socket Client)> AcceptOneAsync()
     {
         var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
