@@ -21,7 +21,9 @@ internal sealed partial class ChannelConfigWatcher : IDisposable
     private readonly ILogger _logger;
     private readonly Func<byte[], GatehouseConfig> _decode;
     private readonly ProxyMetrics? _metrics;
-    private readonly ManualResetEventSlim _stop = new(false);
+    // No spinning: the wait is the poll interval itself (100 times a second by default), and the
+    // default spin before each would burn CPU the traffic needs.
+    private readonly ManualResetEventSlim _stop = new(false, spinCount: 0);
     private Thread? _thread;
 
     // The last problem reported, so a persisting state (missing file, broken reader) logs once.
