@@ -26,6 +26,12 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly int _wake;
     private readonly ConcurrentQueue<IEpollWork> _posted = new();
     private readonly List<nint> _releaseAfterBatch = [];
+
+    /// <summary>
+    /// Scratch space for large reads, used only on this loop's thread and copied out before anything
+    /// else runs: one receive takes what would have been several block-sized ones.
+    /// </summary>
+    internal byte[] ReceiveBuffer { get; } = GC.AllocateUninitializedArray<byte>(64 * 1024, pinned: true);
     private readonly Thread _thread;
     private readonly ILogger _logger;
     private int _wakePending;

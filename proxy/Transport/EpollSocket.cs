@@ -194,24 +194,53 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
 
         var writer = _input.Writer;
         var unflushed = 0;
+        var staged = false;
         while (true)
         {
-            var memory = writer.GetMemory(PinnedBlockPool.BlockSize / 2);
             nint received;
-            fixed (byte* buffer = memory.Span)
+            int asked;
+            if (!staged)
             {
-                received = recv(_fd, buffer, (nuint)memory.Length, 0);
+                // Straight into the pipe: a request or a small response fits one block and is read once.
+                var memory = writer.GetMemory(PinnedBlockPool.BlockSize / 2);
+                asked = memory.Length;
+                fixed (byte* buffer = memory.Span)
+                {
+                    received = recv(_fd, buffer, (nuint)asked, 0);
+                }
+
+                if (received > 0)
+                {
+                    writer.Advance((int)received);
+                }
+            }
+            else
+            {
+                // The block filled up, so more is waiting (a large body): one receive of up to the
+                // rest of the batch into the loop's scratch buffer, copied into the pipe, costs less
+                // than a receive per 4 KiB block.
+                var scratch = _loop.ReceiveBuffer;
+                asked = Math.Min(scratch.Length, MaxUnflushedRead - unflushed);
+                fixed (byte* buffer = scratch)
+                {
+                    received = recv(_fd, buffer, (nuint)asked, 0);
+                }
+
+                if (received > 0)
+                {
+                    writer.Write(scratch.AsSpan(0, (int)received));
+                }
             }
 
             if (received > 0)
             {
-                writer.Advance((int)received);
                 unflushed += (int)received;
 
-                // A full block means more may be waiting: read it too and hand the reader one larger
-                // buffer (one response copy, one send) instead of a flush per block.
-                if (received == memory.Length && unflushed < MaxUnflushedRead)
+                // A full read means more may be waiting: read it too and hand the reader one larger
+                // buffer (one response copy, one send) instead of a flush per read.
+                if (received == asked && unflushed < MaxUnflushedRead)
                 {
+                    staged = true;
                     continue;
                 }
 
@@ -221,10 +250,11 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                 }
 
                 unflushed = 0;
+                staged = false;
 
                 // Edge-triggered: a short read emptied the socket, and new data brings a new event.
                 // Unless the peer is closing: its end of stream comes with no further event.
-                if (received < memory.Length && !_peerClosing)
+                if (received < asked && !_peerClosing)
                 {
                     return;
                 }
@@ -240,6 +270,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             }
 
             unflushed = 0;
+            staged = false;
             if (received == 0)
             {
                 EndReceive(null);
