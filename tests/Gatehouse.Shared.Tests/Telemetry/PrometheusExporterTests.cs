@@ -318,16 +318,23 @@ public sealed class PrometheusExporterTests : IDisposable
             RecordAll();
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // The least of three batches: the runtime may allocate once on this thread now and then (a
+        // tier-up of one of these paths was seen to cost 6.6 KB in one CI run), which is not the
+        // recording. A recording that allocated would show in every batch, 50,000 times over.
+        var allocated = long.MaxValue;
+        for (var batch = 0; batch < 3; batch++)
         {
-            RecordAll();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                RecordAll();
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
         Assert.Equal(0, allocated);
-        Assert.Contains("c_total{code=\"200\",method=\"GET\"} 11000\n", _exporter.Scrape(), StringComparison.Ordinal);
+        Assert.Contains("c_total{code=\"200\",method=\"GET\"} 31000\n", _exporter.Scrape(), StringComparison.Ordinal);
     }
 
     [Fact]
