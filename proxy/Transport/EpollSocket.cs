@@ -45,6 +45,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     private bool _peerClosing;
     private bool _receivePaused;
     private bool _receiveDone;
+    private volatile bool _inputReaderDone;
     private int _closeRequested;
     private bool _isClosed;
 
@@ -527,6 +528,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     public async ValueTask DisposeAsync()
     {
         _input.Reader.Complete();
+        _inputReaderDone = true;
         _output.Writer.Complete();
         await _sending.ConfigureAwait(false);
         await _closed.Task.ConfigureAwait(false);
@@ -558,8 +560,9 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         close(_fd);
         if (!_receiveDone)
         {
-            // Usually the read side has ended already (end of stream or the send loop's end); no exception is made then.
-            EndReceive(new ConnectionAbortedException("The connection was closed."));
+            // Nobody reads the reason once the reader is complete (the usual end: Kestrel disposed the
+            // connection), so no exception is made for it.
+            EndReceive(_inputReaderDone ? null : new ConnectionAbortedException("The connection was closed."));
         }
 
         if (_receivePaused)

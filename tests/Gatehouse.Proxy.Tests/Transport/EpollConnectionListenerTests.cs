@@ -23,6 +23,26 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task ConnectionIdsAreAnEFollowedByAnIncreasingHexNumber()
+    {
+        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
+        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var ids = new List<long>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(_listener.EndPoint);
+            var connection = (await _listener.AcceptAsync())!;
+            Assert.Matches("^E[0-9A-F]+$", connection.ConnectionId);
+            Assert.Same(connection, connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionIdFeature>());
+            ids.Add(long.Parse(connection.ConnectionId.AsSpan(1), System.Globalization.NumberStyles.AllowHexSpecifier, null));
+            await connection.DisposeAsync();
+        }
+
+        Assert.True(ids[1] > ids[0]);
+    }
+
+    [Fact]
     public async Task ConnectionClosedIsCancelledByTheTimeDisposeReturns()
     {
         var (connection, client) = await AcceptOneAsync();
