@@ -69,6 +69,29 @@ public sealed class AccessLogWriterTests
         Assert.Equal(new DateTime(2026, 11, 22, 7, 0, 0, DateTimeKind.Utc), entry.GetProperty("time").GetDateTime());
     }
 
+    [Fact]
+    public async Task Lines_are_written_in_order_by_synchronous_writes_from_a_thread_of_its_own()
+    {
+        var output = new ThreadRecordingStream();
+        var writer = new AccessLogWriter(output);
+        var paths = Enumerable.Range(0, 200).Select(i => "/" + new string('x', 100) + i).ToArray();
+        foreach (var path in paths)
+        {
+            writer.Enqueue(Entry(path));
+        }
+
+        await writer.DisposeAsync();
+
+        // About 50 KB of lines: several 4 KiB chunks, none through WriteAsync (which queues a pool
+        // item per call on stdout's stream), none from a pool thread.
+        Assert.True(output.Writes > 10, $"{output.Writes} writes");
+        Assert.Equal(0, output.AsyncWrites);
+        Assert.Equal(0, output.WritesOnPoolThreads);
+        Assert.All(output.Chunks, chunk => Assert.True(chunk <= 4096 + 512, $"a chunk of {chunk} bytes"));
+        var lines = Encoding.UTF8.GetString(output.Written.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(paths, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("path").GetString()));
+    }
+
     private static AccessLogEntry Entry(string path) => new()
     {
         Time = new DateTime(2026, 11, 22, 7, 0, 0, DateTimeKind.Utc),
@@ -116,6 +139,64 @@ public sealed class AccessLogWriterTests
         public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    /// <summary>An output that records how and from which threads it is written.</summary>
+    private sealed class ThreadRecordingStream : Stream
+    {
+        public MemoryStream Written { get; } = new();
+
+        public List<int> Chunks { get; } = [];
+
+        public int Writes { get; private set; }
+
+        public int AsyncWrites { get; private set; }
+
+        public int WritesOnPoolThreads { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Writes++;
+            Chunks.Add(buffer.Length);
+            if (Thread.CurrentThread.IsThreadPoolThread)
+            {
+                WritesOnPoolThreads++;
+            }
+
+            Written.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            AsyncWrites++;
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override void Flush()
         {
