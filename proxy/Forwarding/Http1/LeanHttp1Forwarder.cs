@@ -93,7 +93,9 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         return _pools.TryGetValue(endpoint.State, out pool) ? pool : throw new InvalidOperationException("connection pool vanished");
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    // Every connection has a forward waiting on its backend at once: the runtime's pool (one box per
+    // thread and core) missed for nearly every request.
+    [AsyncMethodBuilder(typeof(DeepPoolingValueTaskMethodBuilder<>))]
     private async ValueTask<ForwarderError> ForwardAsync(HttpContext context, ForwardAttempt attempt)
     {
         var requestAborted = context.RequestAborted;
