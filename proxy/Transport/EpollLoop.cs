@@ -37,8 +37,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _wakePending;
     private volatile bool _stopping;
 
-    public EpollLoop(string name, ILogger logger)
+    public EpollLoop(string name, ILogger logger, int index = 0)
     {
+        Index = index;
         _logger = logger;
         _epoll = Check(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
         _wake = Check(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
@@ -46,6 +47,9 @@ internal sealed unsafe class EpollLoop : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.UnsafeStart();
     }
+
+    /// <summary>This loop's place in its group (0 for a loop of its own): per-loop state is kept in arrays by it.</summary>
+    public int Index { get; }
 
     /// <summary>The loop whose thread is running the caller, or null on any other thread.</summary>
     public static EpollLoop? Current => t_current;

@@ -16,11 +16,14 @@ internal sealed class EpollLoopGroup : IDisposable
         _loops = new EpollLoop[count];
         for (var i = 0; i < count; i++)
         {
-            _loops[i] = new EpollLoop($"gatehouse-loop-{i}", logger);
+            _loops[i] = new EpollLoop($"gatehouse-loop-{i}", logger, i);
         }
     }
 
     public int Count => _loops.Length;
+
+    /// <summary>The loop at <paramref name="index"/> (its <see cref="EpollLoop.Index"/>).</summary>
+    public EpollLoop this[int index] => _loops[index];
 
     /// <summary>Client connections accepted by the listeners on these loops since start.</summary>
     public long AcceptedConnections => Interlocked.Read(ref _accepted);

@@ -41,6 +41,9 @@ internal sealed class Http1Connection : IDisposable
 
     public PipeReader Reader { get; }
 
+    /// <summary>The event loop the socket lives on; 0 for a socket of the runtime's.</summary>
+    public int LoopIndex => _loopSocket?.Loop.Index ?? 0;
+
     public PipeWriter Writer { get; }
 
     /// <summary>The previous response's header values, reused when the next one repeats them.</summary>
@@ -52,15 +55,16 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>When the connection went idle (Stopwatch ticks).</summary>
     public long IdleSince { get; set; }
 
-    public static async ValueTask<Http1Connection> ConnectAsync(EndpointConfig endpoint, EpollLoopGroup? loops, CancellationToken cancellationToken)
+    /// <summary>Opens a connection, on <paramref name="loop"/> when there is one (the epoll transport), else a socket of the runtime's.</summary>
+    public static async ValueTask<Http1Connection> ConnectAsync(EndpointConfig endpoint, EpollLoop? loop, CancellationToken cancellationToken)
     {
-        if (loops is not null)
+        if (loop is not null)
         {
             var target = IPAddress.TryParse(endpoint.Address, out var ip)
                 ? ip
                 : (await Dns.GetHostAddressesAsync(endpoint.Address, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
                   ?? throw new SocketException((int)SocketError.HostNotFound);
-            var loopSocket = await EpollSocket.ConnectAsync(loops.CurrentOrNext(), new IPEndPoint(target, endpoint.Port), cancellationToken).ConfigureAwait(false);
+            var loopSocket = await EpollSocket.ConnectAsync(loop, new IPEndPoint(target, endpoint.Port), cancellationToken).ConfigureAwait(false);
             return new Http1Connection(loopSocket);
         }
 

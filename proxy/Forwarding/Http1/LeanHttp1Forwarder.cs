@@ -89,7 +89,7 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
             return pool;
         }
 
-        _pools.TryAdd(endpoint.State, new Http1ConnectionPool(endpoint.Config, _options.PooledConnectionIdleTimeout));
+        _pools.TryAdd(endpoint.State, new Http1ConnectionPool(endpoint.Config, _options.PooledConnectionIdleTimeout, _loops?.Count ?? 1));
         return _pools.TryGetValue(endpoint.State, out pool) ? pool : throw new InvalidOperationException("connection pool vanished");
     }
 
@@ -101,6 +101,10 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
         var requestAborted = context.RequestAborted;
         var timeouts = attempt.Timeouts;
         var pool = PoolFor(attempt.Endpoint);
+
+        // The loop running this request (or the next one in turn, for a request on a pool thread):
+        // its connections are rented and a new one is opened on it, so both legs share a thread.
+        var loop = _loops?.CurrentOrNext();
         var activity = ActivityCancellation.Rent(requestAborted, timeouts.Read);
         var canHaveBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
         var chunked = canHaveBody && context.Request.ContentLength is null;
@@ -118,12 +122,12 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
             var staleRetried = false;
             while (true)
             {
-                connection = staleRetried ? null : pool.TryRent();
+                connection = staleRetried ? null : pool.TryRent(loop?.Index ?? 0);
                 if (connection is null)
                 {
                     phase = Phase.Connect;
                     activity.Arm(timeouts.Connect);
-                    connection = await Http1Connection.ConnectAsync(pool.Endpoint, _loops, activity.Token).ConfigureAwait(false);
+                    connection = await Http1Connection.ConnectAsync(pool.Endpoint, loop, activity.Token).ConfigureAwait(false);
                 }
 
                 try
