@@ -583,14 +583,7 @@ public abstract class ForwardingTests : UpstreamClientTests
         Assert.Equal("Kestrel", response.Headers.Server.ToString());
     }
 
-    private static int GetClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int GetClosedPort() => Gatehouse.Tests.Infrastructure.ClosedPort.Next();
 
     private static async Task<string> ReadUntilAsync(Stream stream, string expected)
     {

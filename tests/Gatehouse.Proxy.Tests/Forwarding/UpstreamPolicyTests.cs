@@ -280,7 +280,8 @@ public abstract class UpstreamPolicyTests : UpstreamClientTests
     public async Task An_endpoint_that_keeps_failing_is_ejected_and_comes_back_after_the_fail_timeout()
     {
         await using var good = await TestBackend.StartTextAsync("good");
-        var port = ClosedPort();
+        var closed = new Gatehouse.Tests.Infrastructure.ClosedPort();
+        var port = closed.Port;
         var backend = Backend("web", new EndpointConfig("127.0.0.1", port), good.Endpoint);
         var options = LocalOptions() with { UpstreamMaxFails = 1, UpstreamFailTimeout = TimeSpan.FromSeconds(2) };
         await using var proxy = await StartProxyAsync(Route(backend, new UpstreamPolicyConfig { NextUpstream = NextUpstreamConditions.None }), options);
@@ -299,6 +300,7 @@ public abstract class UpstreamPolicyTests : UpstreamClientTests
         }
 
         // The dead endpoint comes to life on its port; after the fail timeout it is tried again and serves.
+        closed.Dispose();
         await using var revived = await TestBackend.StartOnPortAsync(port, "revived");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         var sawRevived = false;
@@ -315,14 +317,7 @@ public abstract class UpstreamPolicyTests : UpstreamClientTests
         Assert.DoesNotContain("gatehouse_upstream_endpoints_ejected{", await proxy.AdminClient.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int ClosedPort() => Gatehouse.Tests.Infrastructure.ClosedPort.Next();
 }
 
 public sealed class UpstreamPolicyTestsOverSockets : UpstreamPolicyTests
