@@ -7,7 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gatehouse.Proxy.Tests.Forwarding;
 
-/// <summary>The lean client's idle connections are kept per event loop, as nginx workers keep theirs.</summary>
+/// <summary>
+/// The lean client's idle connections are kept per event loop and handed out most recent first, as
+/// nginx workers keep theirs.
+/// </summary>
 public sealed class Http1ConnectionPoolTests
 {
     [Fact]
@@ -37,5 +40,60 @@ public sealed class Http1ConnectionPoolTests
         Assert.Same(second, pool.TryRent(1));
         Assert.Null(pool.TryRent(1));
         Assert.Equal(0, pool.IdleCount);
+    }
+
+    [Fact]
+    public async Task The_most_recently_returned_connection_is_rented_first_and_the_sweep_keeps_that_order()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var endpoint = new EndpointConfig("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port);
+        var pool = new Http1ConnectionPool(endpoint, TimeSpan.FromMinutes(1));
+        var connections = new List<Http1Connection>();
+        var servers = new List<Socket>();
+        for (var i = 0; i < 4; i++)
+        {
+            connections.Add(await Http1Connection.ConnectAsync(endpoint, loop: null, CancellationToken.None));
+            servers.Add(await listener.AcceptSocketAsync());
+        }
+
+        try
+        {
+            foreach (var connection in connections)
+            {
+                pool.Return(connection);
+            }
+
+            // The backend closes the second one while it is idle: the sweep drops it, and keeps the
+            // others in the order they came back.
+            servers[1].Close();
+            await WaitUntilReadableAsync(connections[1]);
+            pool.CloseExpired();
+            Assert.Equal(3, pool.IdleCount);
+
+            // A request after a burst gets the connection used last, not the one idle longest.
+            var rented = pool.TryRent();
+            Assert.Same(connections[3], rented);
+            pool.Return(rented!);
+            Assert.Same(connections[3], pool.TryRent());
+            Assert.Same(connections[2], pool.TryRent());
+            Assert.Same(connections[0], pool.TryRent());
+            Assert.Null(pool.TryRent());
+        }
+        finally
+        {
+            connections.ForEach(connection => connection.Dispose());
+            servers.ForEach(server => server.Dispose());
+        }
+    }
+
+    private static async Task WaitUntilReadableAsync(Http1Connection connection)
+    {
+        // The runtime's socket reports the backend's FIN as readable; IsReusable polls for exactly that.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (connection.IsReusable() && DateTime.UtcNow < deadline)
+        {
+            await Task.Yield();
+        }
     }
 }
