@@ -25,8 +25,7 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
     [Fact]
     public async Task ConnectionIdsAreAnEFollowedByAnIncreasingHexNumber()
     {
-        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
-        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = await BindAsync();
         var ids = new List<long>();
         for (var i = 0; i < 2; i++)
         {
@@ -76,8 +75,7 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
     [Fact]
     public async Task UnbindingEndsAWaitingAcceptAndEveryLaterOneWithNoConnection()
     {
-        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
-        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = await BindAsync();
         var waiting = _listener.AcceptAsync();
         Assert.False(waiting.IsCompleted);
 
@@ -90,8 +88,7 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
     [Fact]
     public async Task ConnectionsAcceptedBeforeKestrelAsksWaitInOrder()
     {
-        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
-        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = await BindAsync();
         var clients = new List<Socket>();
         for (var i = 0; i < 3; i++)
         {
@@ -113,13 +110,15 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
 
     private async Task<(EpollConnection Connection, Socket Client)> AcceptOneAsync()
     {
-        var factory = new EpollTransportFactory(_loops, NullLoggerFactory.Instance);
-        _listener = await factory.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = await BindAsync();
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await client.ConnectAsync(_listener.EndPoint);
         var accepted = await _listener.AcceptAsync();
         return ((EpollConnection)accepted!, client);
     }
+
+    private Task<IConnectionListener> BindAsync()
+        => new EpollTransportFactory(_loops, NullLoggerFactory.Instance).BindAsync(new IPEndPoint(IPAddress.Loopback, 0)).AsTask();
 
     private static unsafe int NoDelay(int fd)
     {
