@@ -20,12 +20,8 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     private static readonly PipeOptions InputOptions = new(PinnedBlockPool.Instance, PipeScheduler.Inline, PipeScheduler.Inline,
         pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false);
 
-    private static readonly PipeOptions OutputOptions = new(PinnedBlockPool.Instance, PipeScheduler.Inline, PipeScheduler.Inline,
-        pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false);
-
     private const uint Interest = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     private const uint PeerGone = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
-    private const int MaxVectors = 16;
 
     // Read this much at most before the reader gets it, so one busy socket cannot starve the loop.
     private const int MaxUnflushedRead = 64 * 1024;
@@ -33,12 +29,11 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     private readonly EpollLoop _loop;
     private readonly int _fd;
     private readonly Pipe _input = new(InputOptions);
-    private readonly Pipe _output = new(OutputOptions);
+    private readonly EpollSocketOutput _output;
     private readonly Action _receiveFlushed;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ManualResetValueTaskSourceCore<bool> _writable;
     private int _writeArmed;
-    private Task _sending = Task.CompletedTask;
     private ValueTask<FlushResult> _pausedFlush;
     private Exception? _abortReason;
     private volatile bool _connecting;
@@ -53,12 +48,13 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     {
         _loop = loop;
         _fd = fd;
+        _output = new EpollSocketOutput(this, fd);
         _receiveFlushed = () => _loop.Post(new ResumeReceive(this));
     }
 
     public PipeReader Input => _input.Reader;
 
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output => _output;
 
     public EpollLoop Loop => _loop;
 
@@ -76,7 +72,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     {
         var socket = new EpollSocket(loop, fd);
         loop.Register(socket, fd, Interest);
-        socket._sending = socket.SendLoopAsync();
         return socket;
     }
 
@@ -106,7 +101,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             loop.Post(new StartReceive(socket));
         }
 
-        socket._sending = socket.SendLoopAsync();
         return socket;
     }
 
@@ -172,6 +166,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0)
         {
             SignalWritable(true);
+            _output.OnWritable();
         }
 
         if ((events & PeerGone) != 0)
@@ -359,140 +354,30 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         ReceiveEnded?.Invoke();
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>
+    /// The output is over: the writer completed and everything went out, or sending failed, or the
+    /// connection was aborted. As Kestrel's socket transport does, the connection ends with it. Any thread, once.
+    /// </summary>
+    internal void OutputEnded(Exception? error)
     {
-        var reader = _output.Reader;
-        Exception? unexpected = null;
-        try
+        if (error is not null)
         {
-            while (true)
-            {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled)
-                {
-                    break;
-                }
-
-                var buffer = result.Buffer;
-                while (!buffer.IsEmpty)
-                {
-                    var sent = Send(buffer);
-                    if (sent == -EAGAIN)
-                    {
-                        var writable = ArmWritable();
-
-                        // Retried after arming: space freed before the flag was set raised its event too early to count.
-                        sent = Send(buffer);
-                        if (sent == -EAGAIN)
-                        {
-                            if (!await writable.ConfigureAwait(false))
-                            {
-                                throw new ConnectionAbortedException("The connection was aborted while a write waited.");
-                            }
-
-                            continue;
-                        }
-
-                        if (Interlocked.Exchange(ref _writeArmed, 0) == 0)
-                        {
-                            // The loop signalled in between; take its result so the source can be reset.
-                            await writable.ConfigureAwait(false);
-                        }
-                    }
-
-                    if (sent < 0)
-                    {
-                        throw new ConnectionResetException($"send failed: errno {-sent}", new SocketException(ErrnoToSocketError((int)-sent)));
-                    }
-
-                    buffer = buffer.Slice(sent);
-                }
-
-                reader.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (ConnectionResetException ex)
-        {
-            Interlocked.CompareExchange(ref _abortReason, ex, null);
-        }
-        catch (ConnectionAbortedException ex)
-        {
-            Interlocked.CompareExchange(ref _abortReason, ex, null);
-        }
-        catch (Exception ex)
-        {
-            unexpected = ex;
-            Interlocked.CompareExchange(ref _abortReason, new ConnectionAbortedException("The output failed.", ex), null);
-        }
-        finally
-        {
-            // As Kestrel's socket transport does: once output ends, the connection is over.
-            reader.Complete(unexpected);
-            _input.Writer.CancelPendingFlush();
-            if (_loop.IsCurrent)
-            {
-                // Usually so: the reader's flush ran here. Closing now sends the FIN at once and
-                // saves a shutdown; later events of this batch find the socket closed.
-                CloseOnLoopNow();
-            }
-            else
-            {
-                // Shutting down both directions ends the read side and sends the FIN now; the
-                // descriptor is closed on the loop.
-                shutdown(_fd, SHUT_RDWR);
-                Close();
-            }
-        }
-    }
-
-    private unsafe nint Send(in ReadOnlySequence<byte> buffer)
-    {
-        nint sent;
-        if (buffer.IsSingleSegment)
-        {
-            var span = buffer.FirstSpan;
-            fixed (byte* data = span)
-            {
-                sent = send(_fd, data, (nuint)span.Length, MSG_NOSIGNAL);
-            }
-
-            return sent >= 0 ? sent : -LastError;
+            Interlocked.CompareExchange(ref _abortReason, error, null);
         }
 
-        var vectors = stackalloc IoVector[MaxVectors];
-        var handles = default(PinnedSegments);
-        var count = 0;
-        try
+        _input.Writer.CancelPendingFlush();
+        if (_loop.IsCurrent)
         {
-            foreach (var segment in buffer)
-            {
-                if (segment.IsEmpty)
-                {
-                    continue;
-                }
-
-                handles[count] = segment.Pin();
-                vectors[count] = new IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
-                if (++count == MaxVectors)
-                {
-                    break;
-                }
-            }
-
-            var message = new MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
-            sent = sendmsg(_fd, &message, MSG_NOSIGNAL);
-            return sent >= 0 ? sent : -LastError;
+            // Usually so: the flush or the writable event ran here. Closing now sends the FIN at once
+            // and saves a shutdown; later events of this batch find the socket closed.
+            CloseOnLoopNow();
         }
-        finally
+        else
         {
-            for (var i = 0; i < count; i++)
-            {
-                handles[i].Dispose();
-            }
+            // Shutting down both directions ends the read side and sends the FIN now; the
+            // descriptor is closed on the loop.
+            shutdown(_fd, SHUT_RDWR);
+            Close();
         }
     }
 
@@ -520,8 +405,8 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     public void Abort(Exception reason)
     {
         Interlocked.CompareExchange(ref _abortReason, reason, null);
-        _output.Reader.CancelPendingRead();
         CancelWriteWait();
+        _output.Abort();
     }
 
     /// <summary>Completes the caller's ends of both pipes and waits until the descriptor is closed.</summary>
@@ -529,8 +414,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     {
         _input.Reader.Complete();
         _inputReaderDone = true;
-        _output.Writer.Complete();
-        await _sending.ConfigureAwait(false);
+        _output.Complete();
         await _closed.Task.ConfigureAwait(false);
     }
 
@@ -580,12 +464,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _writable.OnCompleted(continuation, state, token, flags);
-
-    [System.Runtime.CompilerServices.InlineArray(MaxVectors)]
-    private struct PinnedSegments
-    {
-        private MemoryHandle _first;
-    }
 
     private sealed class ResumeReceive(EpollSocket socket) : IEpollWork
     {
