@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Gatehouse.Proxy.Transport;
 
 namespace Gatehouse.Proxy.Telemetry;
 
@@ -9,8 +10,13 @@ namespace Gatehouse.Proxy.Telemetry;
 /// per connection. An HTTP/1.x connection carries one request at a time, so the bytes since the
 /// previous request ended belong to the current one.
 /// </summary>
+/// <remarks>
+/// The proxy's own transport counts by itself (<see cref="ITransportByteCounts"/>): then nothing is
+/// wrapped, and every read and write goes straight to the socket's pipes.
+/// </remarks>
 internal sealed class ConnectionByteCounter : IDuplexPipe
 {
+    private readonly ITransportByteCounts? _transport;
     private long _read;
     private long _written;
     private long _readMark;
@@ -18,9 +24,20 @@ internal sealed class ConnectionByteCounter : IDuplexPipe
 
     public ConnectionByteCounter(IDuplexPipe transport)
     {
+        if (transport is ITransportByteCounts counts)
+        {
+            _transport = counts;
+            Input = transport.Input;
+            Output = transport.Output;
+            return;
+        }
+
         Input = new CountingPipeReader(transport.Input, this);
         Output = new CountingPipeWriter(transport.Output, this);
     }
+
+    /// <summary>False when the transport counts by itself and should be left in place.</summary>
+    public bool WrapsTransport => _transport is null;
 
     public PipeReader Input { get; }
 
@@ -38,8 +55,8 @@ internal sealed class ConnectionByteCounter : IDuplexPipe
     /// </summary>
     public (long In, long Out) TakeRequestBytes()
     {
-        var read = Volatile.Read(ref _read);
-        var written = Volatile.Read(ref _written);
+        var read = _transport?.BytesRead ?? Volatile.Read(ref _read);
+        var written = _transport?.BytesWritten ?? Volatile.Read(ref _written);
         var result = (read - _readMark, written - _writtenMark);
         _readMark = read;
         _writtenMark = written;

@@ -115,7 +115,8 @@ internal sealed class RequestTelemetry : IAsyncDisposable
 
     /// <summary>
     /// Kestrel connection middleware for the traffic listener: counts accepted and open connections
-    /// and wraps the transport in a <see cref="ConnectionByteCounter"/> the requests find as a feature.
+    /// and gives the requests a <see cref="ConnectionByteCounter"/> as a feature (wrapping the transport
+    /// unless it counts by itself).
     /// </summary>
     public ConnectionDelegate CountConnections(ConnectionDelegate next)
         => async connection =>
@@ -123,7 +124,11 @@ internal sealed class RequestTelemetry : IAsyncDisposable
             Interlocked.Increment(ref _acceptedConnections);
             Interlocked.Increment(ref _activeConnections);
             var counter = new ConnectionByteCounter(connection.Transport);
-            connection.Transport = counter;
+            if (counter.WrapsTransport)
+            {
+                connection.Transport = counter;
+            }
+
             connection.Features.Set(counter);
             try
             {

@@ -14,12 +14,8 @@ namespace Gatehouse.Proxy.Transport;
 /// to <see cref="Output"/> are sent on the flushing thread and wait for the loop only when the kernel's
 /// send buffer is full. Used for both legs: Kestrel's client connections and backend connections.
 /// </summary>
-internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<bool>
+internal sealed class EpollSocket : EpollHandler, IDuplexPipe, ITransportByteCounts, IValueTaskSource<bool>
 {
-    // Kestrel's socket transport defaults: 1 MiB read ahead, 64 KiB of unsent output.
-    private static readonly PipeOptions InputOptions = new(PinnedBlockPool.Instance, PipeScheduler.Inline, PipeScheduler.Inline,
-        pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false);
-
     private const uint Interest = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     private const uint PeerGone = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
@@ -28,13 +24,11 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
 
     private readonly EpollLoop _loop;
     private readonly int _fd;
-    private readonly Pipe _input = new(InputOptions);
+    private readonly EpollSocketInput _input;
     private readonly EpollSocketOutput _output;
-    private readonly Action _receiveFlushed;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ManualResetValueTaskSourceCore<bool> _writable;
     private int _writeArmed;
-    private ValueTask<FlushResult> _pausedFlush;
     private Exception? _abortReason;
     private volatile bool _connecting;
     private bool _peerClosing;
@@ -49,10 +43,14 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         _loop = loop;
         _fd = fd;
         _output = new EpollSocketOutput(this, fd);
-        _receiveFlushed = () => _loop.Post(new ResumeReceive(this));
+        _input = new EpollSocketInput(() => _loop.Post(new ResumeReceive(this)));
     }
 
-    public PipeReader Input => _input.Reader;
+    public PipeReader Input => _input;
+
+    public long BytesRead => _input.BytesConsumed;
+
+    public long BytesWritten => _output.BytesWritten;
 
     public PipeWriter Output => _output;
 
@@ -188,7 +186,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             return;
         }
 
-        var writer = _input.Writer;
+        var input = _input;
         var unflushed = 0;
         var staged = false;
         while (true)
@@ -197,17 +195,17 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             int asked;
             if (!staged)
             {
-                // Straight into the pipe: a request or a small response fits one block and is read once.
-                var memory = writer.GetMemory(PinnedBlockPool.BlockSize / 2);
-                asked = memory.Length;
-                fixed (byte* buffer = memory.Span)
+                // Straight into the block: a request or a small response fits one and is read once.
+                var span = input.GetReceiveSpan(PinnedBlockPool.BlockSize / 2);
+                asked = span.Length;
+                fixed (byte* buffer = span)
                 {
                     received = recv(_fd, buffer, (nuint)asked, 0);
                 }
 
                 if (received > 0)
                 {
-                    writer.Advance((int)received);
+                    input.Advance((int)received);
                 }
             }
             else
@@ -224,7 +222,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
 
                 if (received > 0)
                 {
-                    writer.Write(scratch.AsSpan(0, (int)received));
+                    input.Write(scratch.AsSpan(0, (int)received));
                 }
             }
 
@@ -240,7 +238,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
                     continue;
                 }
 
-                if (!Flush(writer) || _isClosed)
+                if (!Publish() || _isClosed)
                 {
                     return;
                 }
@@ -260,7 +258,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
 
             // Read before flushing: the reader's own system calls overwrite the last error.
             var errno = received < 0 ? LastError : 0;
-            if (unflushed > 0 && (!Flush(writer) || _isClosed))
+            if (unflushed > 0 && (!Publish() || _isClosed))
             {
                 return;
             }
@@ -287,27 +285,24 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     }
 
     /// <summary>Hands what was read to the reader; false when reading must stop (paused or the reader is gone).</summary>
-    private bool Flush(PipeWriter writer)
+    private bool Publish()
     {
-        // With the inline scheduler this runs the reader (Kestrel's request processing or the
-        // forwarder's response copy) here, before it returns.
-        var flush = writer.FlushAsync();
-        if (!flush.IsCompleted)
+        // This runs the reader (Kestrel's request processing or the lean client's response copy)
+        // here, before it returns.
+        if (_input.Publish())
         {
-            _receivePaused = true;
-            _pausedFlush = flush;
-            flush.GetAwaiter().UnsafeOnCompleted(_receiveFlushed);
-            return false;
+            return true;
         }
 
-        var result = flush.GetAwaiter().GetResult();
-        if (result.IsCompleted || result.IsCanceled)
+        if (_input.ReaderCompleted)
         {
             EndReceive(null);
             return false;
         }
 
-        return true;
+        // The reader is 1 MiB behind: it resumes receiving once it has caught up.
+        _receivePaused = true;
+        return false;
     }
 
     private void ResumeReceiveOnLoop()
@@ -318,22 +313,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         }
 
         _receivePaused = false;
-        FlushResult result;
-        try
-        {
-            result = _pausedFlush.GetAwaiter().GetResult();
-        }
-        catch (Exception ex)
-        {
-            EndReceive(ex);
-            return;
-        }
-        finally
-        {
-            _pausedFlush = default;
-        }
-
-        if (result.IsCompleted || result.IsCanceled)
+        if (_input.ReaderCompleted)
         {
             EndReceive(null);
             return;
@@ -350,7 +330,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
         }
 
         _receiveDone = true;
-        _input.Writer.Complete(Volatile.Read(ref _abortReason) ?? error);
+        _input.CompleteWriter(Volatile.Read(ref _abortReason) ?? error);
         ReceiveEnded?.Invoke();
     }
 
@@ -365,7 +345,6 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             Interlocked.CompareExchange(ref _abortReason, error, null);
         }
 
-        _input.Writer.CancelPendingFlush();
         if (_loop.IsCurrent)
         {
             // Usually so: the flush or the writable event ran here. Closing now sends the FIN at once
@@ -412,7 +391,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
     /// <summary>Completes the caller's ends of both pipes and waits until the descriptor is closed.</summary>
     public async ValueTask DisposeAsync()
     {
-        _input.Reader.Complete();
+        _input.Complete();
         _inputReaderDone = true;
         _output.Complete();
         await _closed.Task.ConfigureAwait(false);
@@ -449,11 +428,7 @@ internal sealed class EpollSocket : EpollHandler, IDuplexPipe, IValueTaskSource<
             EndReceive(_inputReaderDone ? null : new ConnectionAbortedException("The connection was closed."));
         }
 
-        if (_receivePaused)
-        {
-            _receivePaused = false;
-            _pausedFlush = default;
-        }
+        _receivePaused = false;
 
         _closed.TrySetResult();
     }

@@ -45,6 +45,7 @@ internal sealed unsafe class EpollSocketOutput : PipeWriter, IValueTaskSource<Fl
 
     private long _unsent;
     private int _unflushed;
+    private long _bytesWritten;
 
     // 1 while the kernel refused data and the loop's next writable event should drain.
     private int _armed;
@@ -68,6 +69,9 @@ internal sealed unsafe class EpollSocketOutput : PipeWriter, IValueTaskSource<Fl
     public override bool CanGetUnflushedBytes => true;
 
     public override long UnflushedBytes => _unflushed;
+
+    /// <summary>Bytes the writer has committed since the connection opened.</summary>
+    public long BytesWritten => Volatile.Read(ref _bytesWritten);
 
     /// <summary>True while data waits for the kernel's send buffer (tests).</summary>
     internal bool IsAwaitingWritable
@@ -107,6 +111,7 @@ internal sealed unsafe class EpollSocketOutput : PipeWriter, IValueTaskSource<Fl
 
         tail.End += bytes;
         _unflushed += bytes;
+        Volatile.Write(ref _bytesWritten, _bytesWritten + bytes);
     }
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
