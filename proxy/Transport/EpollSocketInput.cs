@@ -26,6 +26,7 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
     // Kestrel's socket transport defaults: 1 MiB read ahead, reading resumes under 512 KiB.
     internal const int PauseThreshold = 1024 * 1024;
     internal const int ResumeThreshold = 512 * 1024;
+    private const int MaxSpareSegments = 16;
 
     private readonly Lock _lock = new();
     private readonly Action _resumeReceive;
@@ -38,6 +39,7 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
     private Segment? _unpublished;
     private Segment? _lastPublished;
     private Segment? _spare;
+    private int _spareCount;
     private long _published;
     private long _consumed;
     private long _examined;
@@ -89,7 +91,12 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
             }
 
             var segment = _spare ?? new Segment();
-            _spare = null;
+            if (segment == _spare)
+            {
+                _spare = (Segment?)segment.Next;
+                _spareCount--;
+            }
+
             segment.Rent(tail is null ? _published : tail.RunningIndex + tail.Written);
             if (tail is null)
             {
@@ -320,8 +327,7 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
                 while (_head != segment && _head != _tail)
                 {
                     var next = (Segment)_head!.Next!;
-                    _head.Return();
-                    _spare = _head;
+                    KeepSpare(_head);
                     _head = next;
                 }
 
@@ -329,8 +335,7 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
                 if (_head != _tail && _headIndex == _head!.Written)
                 {
                     var next = (Segment)_head.Next!;
-                    _head.Return();
-                    _spare = _head;
+                    KeepSpare(_head);
                     _head = next;
                     _headIndex = 0;
                 }
@@ -414,13 +419,24 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
         while (segment is not null)
         {
             var next = (Segment?)segment.Next;
-            segment.Return();
-            _spare = segment;
+            KeepSpare(segment);
             segment = next;
         }
 
         _head = _tail = _unpublished = _lastPublished = null;
         _headIndex = 0;
+    }
+
+    /// <summary>Returns the segment's block; the segment object is kept for the next one (a 16 KiB body spans five).</summary>
+    private void KeepSpare(Segment segment)
+    {
+        segment.Return();
+        if (_spareCount < MaxSpareSegments)
+        {
+            segment.Link(_spare);
+            _spare = segment;
+            _spareCount++;
+        }
     }
 
     private void CancelReadWait(CancellationToken token)
@@ -501,7 +517,7 @@ internal sealed unsafe class EpollSocketInput : PipeReader, IValueTaskSource<Rea
             RunningIndex = runningIndex;
         }
 
-        public void Link(Segment next) => Next = next;
+        public void Link(Segment? next) => Next = next;
 
         public void Publish()
         {
