@@ -61,7 +61,7 @@ public sealed class EpollSocketInputTests
     public async Task DataOverSeveralBlocksArrivesWholeAndInOrderAndIsCountedExactly()
     {
         var input = NewInput();
-        var payload = Pattern(3 * PinnedBlockPool.BlockSize + 1000);
+        var payload = EpollSocketTestBase.Pattern(3 * PinnedBlockPool.BlockSize + 1000);
         input.Write(payload.AsSpan(0, 100));
         input.Write(payload.AsSpan(100));
         Assert.True(input.Publish());
@@ -92,7 +92,7 @@ public sealed class EpollSocketInputTests
     public async Task AReaderOneMebibyteBehindPausesReceivingUntilItIsBackUnderHalf()
     {
         var input = NewInput();
-        var chunk = Pattern(64 * 1024);
+        var chunk = EpollSocketTestBase.Pattern(64 * 1024);
         var published = 0;
         do
         {
@@ -121,7 +121,7 @@ public sealed class EpollSocketInputTests
     public void AReaderThatCompletesWhileReceivingIsPausedLetsTheLoopGoOn()
     {
         var input = NewInput();
-        var chunk = Pattern(64 * 1024);
+        var chunk = EpollSocketTestBase.Pattern(64 * 1024);
         do
         {
             input.Write(chunk);
@@ -211,15 +211,4 @@ public sealed class EpollSocketInputTests
     }
 
     private static string Text(ReadOnlySequence<byte> buffer) => Encoding.ASCII.GetString(buffer.ToArray());
-
-    private static byte[] Pattern(int length)
-    {
-        var payload = new byte[length];
-        for (var i = 0; i < payload.Length; i++)
-        {
-            payload[i] = (byte)(i * 31 + (i >> 10));
-        }
-
-        return payload;
-    }
 }

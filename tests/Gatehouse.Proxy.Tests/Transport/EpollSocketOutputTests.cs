@@ -4,18 +4,12 @@ using System.Net;
 using System.Net.Sockets;
 using Gatehouse.Proxy.Transport;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gatehouse.Proxy.Tests.Transport;
 
 /// <summary>The socket's writer: a flush is the send, and only a full kernel buffer makes it wait.</summary>
-public sealed class EpollSocketOutputTests : IDisposable
+public sealed class EpollSocketOutputTests : EpollSocketTestBase
 {
-    private readonly EpollLoopGroup _loops = new(1, NullLoggerFactory.Instance);
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-
-    public EpollSocketOutputTests() => _listener.Start();
-
     [Fact]
     public async Task ASmallFlushCompletesAtOnceWithNothingLeftUnflushed()
     {
@@ -221,39 +215,5 @@ public sealed class EpollSocketOutputTests : IDisposable
         }
 
         throw new InvalidOperationException("the kernel never refused a send");
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        var payload = new byte[length];
-        for (var i = 0; i < payload.Length; i++)
-        {
-            payload[i] = (byte)(i * 31 + (i >> 10));
-        }
-
-        return payload;
-    }
-
-    private async Task<(EpollSocket Socket, Socket Peer)> ConnectAsync()
-    {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), (IPEndPoint)_listener.LocalEndpoint, CancellationToken.None);
-        return (socket, await accept);
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
-    {
-        for (var offset = 0; offset < buffer.Length;)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(offset));
-            Assert.NotEqual(0, n);
-            offset += n;
-        }
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _loops.Dispose();
     }
 }

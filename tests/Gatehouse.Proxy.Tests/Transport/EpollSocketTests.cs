@@ -4,19 +4,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Gatehouse.Proxy.Transport;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gatehouse.Proxy.Tests.Transport;
 
-public sealed class EpollSocketTests : IDisposable
+public sealed class EpollSocketTests : EpollSocketTestBase
 {
-    private readonly EpollLoopGroup _loops = new(1, NullLoggerFactory.Instance);
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-
-    public EpollSocketTests() => _listener.Start();
-
-    private IPEndPoint Server => (IPEndPoint)_listener.LocalEndpoint;
-
     [Fact]
     public async Task BytesWrittenToTheOutputArriveAndBytesSentBackAppearOnTheInput()
     {
@@ -174,7 +166,7 @@ public sealed class EpollSocketTests : IDisposable
         closed.Stop();
 
         var error = await Assert.ThrowsAsync<SocketException>(async () =>
-            await EpollSocket.ConnectAsync(_loops.Next(), new IPEndPoint(IPAddress.Loopback, port), CancellationToken.None));
+            await EpollSocket.ConnectAsync(Loops.Next(), new IPEndPoint(IPAddress.Loopback, port), CancellationToken.None));
         Assert.Equal(SocketError.ConnectionRefused, error.SocketErrorCode);
     }
 
@@ -212,40 +204,5 @@ public sealed class EpollSocketTests : IDisposable
         await socket.DisposeAsync();
         Assert.True(socket.Closed.IsCompleted);
         Assert.Equal(0, await peer.ReceiveAsync(new byte[16]));
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        var payload = new byte[length];
-        for (var i = 0; i < payload.Length; i++)
-        {
-            payload[i] = (byte)(i * 31 + (i >> 10));
-        }
-
-        return payload;
-    }
-
-    /// <summary>An epoll socket connected to the test's listener, and the peer socket it accepted.</summary>
-    private async Task<(EpollSocket Socket, Socket Peer)> ConnectAsync()
-    {
-        var accept = _listener.AcceptSocketAsync();
-        var socket = await EpollSocket.ConnectAsync(_loops.Next(), Server, CancellationToken.None);
-        return (socket, await accept);
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
-    {
-        for (var offset = 0; offset < buffer.Length;)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(offset));
-            Assert.NotEqual(0, n);
-            offset += n;
-        }
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _loops.Dispose();
     }
 }
