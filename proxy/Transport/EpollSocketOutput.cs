@@ -73,18 +73,6 @@ internal sealed unsafe class EpollSocketOutput : PipeWriter, IValueTaskSource<Fl
     /// <summary>Bytes the writer has committed since the connection opened.</summary>
     public long BytesWritten => Volatile.Read(ref _bytesWritten);
 
-    /// <summary>True while data waits for the kernel's send buffer (tests).</summary>
-    internal bool IsAwaitingWritable
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _awaitingWritable;
-            }
-        }
-    }
-
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
         ObjectDisposedException.ThrowIf(_writerCompleted, this);

@@ -53,6 +53,9 @@ public sealed class EpollSocketOutputTests : EpollSocketTestBase
         var received = new byte[payload.Length];
         await ReceiveExactlyAsync(peer, received);
         Assert.Equal(payload, received);
+
+        // What the per-request sizes read: everything the writer committed.
+        Assert.Equal(20_000, socket.BytesWritten);
         await socket.DisposeAsync();
     }
 
