@@ -183,22 +183,9 @@ public sealed class EpollSocketOutputTests : EpollSocketTestBase
             await socket.Output.CompleteAsync();
         });
 
-        var received = new byte[payload.Length + 1];
-        var total = 0;
-        while (true)
-        {
-            var n = await peer.ReceiveAsync(received.AsMemory(total));
-            if (n == 0)
-            {
-                break;
-            }
-
-            total += n;
-        }
-
+        var received = await ReceiveToEndAsync(peer, payload.Length);
         await writing;
-        Assert.Equal(payload.Length, total);
-        Assert.True(payload.AsSpan().SequenceEqual(received.AsSpan(0, total)));
+        Assert.Equal(payload, received);
         await socket.Closed;
         await socket.DisposeAsync();
     }

@@ -32,6 +32,20 @@ public abstract class EpollSocketTestBase : IDisposable
         }
     }
 
+    /// <summary>Everything the peer receives until the connection's end (one byte of room more than expected, so extra bytes show).</summary>
+    protected static async Task<byte[]> ReceiveToEndAsync(Socket socket, int expected)
+    {
+        var received = new byte[expected + 1];
+        var total = 0;
+        int n;
+        while ((n = await socket.ReceiveAsync(received.AsMemory(total))) != 0)
+        {
+            total += n;
+        }
+
+        return received[..total];
+    }
+
     /// <summary>Bytes that differ from their neighbours and from a shifted copy, so a reordering or a lost block shows.</summary>
     internal static byte[] Pattern(int length)
     {
