@@ -31,13 +31,13 @@ SYSCALLS = ["sendto", "recvfrom", "sendmsg", "writev", "epoll_wait", "futex"]
 TLS_SCENARIOS = {"tls-ka": "ka50", "h2": "h2"}
 
 
-def start_peers(work, bins, tls):
+def start_peers(work, bins, tls, proxy_args=((), ())):
     certificates = [run.tls_certificates(work)["ecdsa"]] if tls else None
     peers = []
     for i, bindir in enumerate(bins):
         # Ports 19100.. keep clear of run.py's peers, so a load run and an A/B never share a port.
         peer = run.gatehouse_peer(work, bindir, hosts=run.BENCH_HOSTS, name="ab" + "ab"[i], port=19100 + 10 * i,
-                                  tls_certificates=certificates)
+                                  tls_certificates=certificates, proxy_args=proxy_args[i])
         peer.label = "AB"[i]
         peer.start()
         if tls:
@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--duration", type=int, default=8, help="seconds per build per round")
     ap.add_argument("--warmup", type=int, default=15, help="seconds of load per build before the first round (JIT tiering)")
+    ap.add_argument("--a-args", default="", help="extra proxy flags for A, e.g. \"--event-loops 2\"")
+    ap.add_argument("--b-args", default="", help="extra proxy flags for B")
     ap.add_argument("--syscalls", action="store_true", help="also count system calls per request (perf stat)")
     args = ap.parse_args()
 
@@ -115,7 +117,7 @@ def main():
     backend = run.start_backend(work)
     peers = []
     try:
-        peers = start_peers(work, [args.a, args.b], args.scenario in TLS_SCENARIOS)
+        peers = start_peers(work, [args.a, args.b], args.scenario in TLS_SCENARIOS, (args.a_args.split(), args.b_args.split()))
         for peer in peers:
             load(peer, args.scenario, args.warmup)
         rows = []

@@ -349,7 +349,7 @@ def churn(peer, duration, interval, stop_marker):
     return r, changes[0], generation, (tls or None)
 
 
-def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEHOUSE_PORT, tls_certificates=None):
+def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEHOUSE_PORT, tls_certificates=None, proxy_args=()):
     """A controller on a manifests folder and a proxy on its channel; the proxy's admin port is
     port + 1, the controller's port + 2, HTTPS port + 3. With tls_certificates ([(crt, key), ...]) the
     first is the default certificate (Secret default/churn-tls) and churn replaces it with the others."""
@@ -366,7 +366,7 @@ def gatehouse_peer(work, bindir, hosts=BENCH_HOSTS, name="gatehouse", port=GATEH
 
     def start():
         return spawn([os.path.join(bindir, "gatehouse-proxy"), "--channel", channel, "--address", "127.0.0.1",
-                      "--http-port", str(port), "--admin-port", str(port + 1), "--https-port", str(port + 3)])
+                      "--http-port", str(port), "--admin-port", str(port + 1), "--https-port", str(port + 3), *proxy_args])
     peer = Peer(name, port, start)
     peer.admin_port = port + 1
     peer.controller = controller
