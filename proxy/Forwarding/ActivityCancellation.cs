@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gatehouse.Proxy.Transport;
 
 namespace Gatehouse.Proxy.Forwarding;
 
@@ -22,6 +23,12 @@ internal sealed class ActivityCancellation : CancellationTokenSource
     private const long Disarmed = long.MaxValue;
     private const long Claimed = long.MinValue;
 
+    // Sources an event loop returned and rents again first, without the shared queue (see LoopLocalStack).
+    private const int LoopCacheSize = 64;
+
+    [ThreadStatic]
+    private static LoopLocalStack<ActivityCancellation>? t_loopSources;
+
     private static readonly ConcurrentQueue<ActivityCancellation> Pool = new();
     private static int _pooledCount;
     private static readonly Action<object?> CancelOnAbort = static state => ((ActivityCancellation)state!).Cancel();
@@ -44,11 +51,8 @@ internal sealed class ActivityCancellation : CancellationTokenSource
     /// <summary>A source linked to <paramref name="requestAborted"/> whose timeout is already running.</summary>
     public static ActivityCancellation Rent(CancellationToken requestAborted, TimeSpan timeout)
     {
-        if (Pool.TryDequeue(out var source))
-        {
-            Interlocked.Decrement(ref _pooledCount);
-        }
-        else
+        var source = TakePooled();
+        if (source is null)
         {
             source = new ActivityCancellation();
             ActivityDeadlines.Track(source);
@@ -58,6 +62,22 @@ internal sealed class ActivityCancellation : CancellationTokenSource
         source.Arm(timeout);
         source._abortRegistration = requestAborted.UnsafeRegister(CancelOnAbort, source);
         return source;
+    }
+
+    private static ActivityCancellation? TakePooled()
+    {
+        if (t_loopSources is { } cache && cache.TryPop(out var source))
+        {
+            return source;
+        }
+
+        if (Pool.TryDequeue(out source))
+        {
+            Interlocked.Decrement(ref _pooledCount);
+            return source;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -127,6 +147,11 @@ internal sealed class ActivityCancellation : CancellationTokenSource
 
         if (reusable && TryReset())
         {
+            if ((t_loopSources ??= LoopLocalStack<ActivityCancellation>.ForCurrentLoop(LoopCacheSize)) is { } cache && cache.TryPush(this))
+            {
+                return;
+            }
+
             if (Interlocked.Increment(ref _pooledCount) <= MaxPooled)
             {
                 Pool.Enqueue(this);

@@ -15,6 +15,12 @@ internal sealed class PinnedBlockPool : MemoryPool<byte>
     // Blocks kept for reuse beyond what is in use; more are collected once returned.
     private const int MaxRetained = 8192;
 
+    // Blocks an event loop returned and takes back first (see LoopLocalStack): 64 x 4 KiB per loop.
+    private const int LoopCacheSize = 64;
+
+    [ThreadStatic]
+    private static LoopLocalStack<Block>? t_loopBlocks;
+
     private readonly ConcurrentQueue<Block> _free = new();
     private int _freeCount;
 
@@ -25,7 +31,12 @@ internal sealed class PinnedBlockPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minBufferSize, BlockSize);
-        if (_free.TryDequeue(out var block))
+        if (t_loopBlocks is { } cache && cache.TryPop(out var block))
+        {
+            return block;
+        }
+
+        if (_free.TryDequeue(out block))
         {
             Interlocked.Decrement(ref _freeCount);
             return block;
@@ -36,6 +47,11 @@ internal sealed class PinnedBlockPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
+        if ((t_loopBlocks ??= LoopLocalStack<Block>.ForCurrentLoop(LoopCacheSize)) is { } cache && cache.TryPush(block))
+        {
+            return;
+        }
+
         if (Interlocked.Increment(ref _freeCount) <= MaxRetained)
         {
             _free.Enqueue(block);

@@ -1,4 +1,7 @@
 using Gatehouse.Proxy.Forwarding;
+using Gatehouse.Proxy.Tests.Transport;
+using Gatehouse.Proxy.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gatehouse.Tests.Forwarding;
 
@@ -163,5 +166,48 @@ public sealed class ActivityCancellationTests
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         token.Register(() => done.TrySetResult());
         return done.Task;
+    }
+
+    [Fact]
+    public async Task AnEventLoopRentsTheSourceItReturnedLast()
+    {
+        // Sources queued in the shared pool first: a shared first-in-first-out queue would hand one of them out next.
+        var seeded = Enumerable.Range(0, 4).Select(_ => ActivityCancellation.Rent(CancellationToken.None, Long)).ToList();
+        seeded.ForEach(source => source.Return(reusable: true));
+
+        using var loops = new EpollLoopGroup(1, NullLoggerFactory.Instance);
+        var (returned, rentedAgain) = await OnLoop.RunAsync(loops[0], () =>
+        {
+            var source = ActivityCancellation.Rent(CancellationToken.None, Long);
+            source.Return(reusable: true);
+            return (source, ActivityCancellation.Rent(CancellationToken.None, Long));
+        });
+
+        Assert.Same(returned, rentedAgain);
+        Assert.False(rentedAgain.IsCancellationRequested);
+        await OnLoop.RunAsync(loops[0], () =>
+        {
+            rentedAgain.Return(reusable: true);
+            return true;
+        });
+    }
+
+    [Fact]
+    public async Task AnEventLoopDoesNotKeepACancelledSource()
+    {
+        using var loops = new EpollLoopGroup(1, NullLoggerFactory.Instance);
+        using var aborted = new CancellationTokenSource();
+        var (cancelled, next) = await OnLoop.RunAsync(loops[0], () =>
+        {
+            var source = ActivityCancellation.Rent(aborted.Token, Long);
+            aborted.Cancel();
+            source.Return(reusable: true);
+            return (source, ActivityCancellation.Rent(CancellationToken.None, Long));
+        });
+
+        Assert.True(cancelled.IsCancellationRequested);
+        Assert.NotSame(cancelled, next);
+        Assert.False(next.IsCancellationRequested);
+        next.Return(reusable: true);
     }
 }
