@@ -33,7 +33,8 @@ internal static class CommandLine
                                     client connections on Kestrel's socket transport, or on
                                     the proxy's own epoll event loops, where the lean client's
                                     backend connections live too (default epoll on Linux)
-          --event-loops N           threads of the epoll transport (default 1)
+          --event-loops N|auto      threads of the epoll transport; auto is one per CPU the
+                                    process may use, less one, at least 1 (default auto)
           --access-log stdout|off   one JSON line per request on stdout (default stdout)
           --tracing on|off          a span per request, traceparent sent to backends
                                     (default off; on when --otlp-endpoint is given)
@@ -223,9 +224,10 @@ internal static class CommandLine
 
                     break;
                 case "--event-loops":
-                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var loops) || loops is < 1 or > 256)
+                    var loops = value == "auto" ? ProxyOptions.AutoEventLoops(Environment.ProcessorCount) : 0;
+                    if (loops == 0 && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out loops) || loops is < 1 or > 256))
                     {
-                        error = $"--event-loops: '{value}' is not a number from 1 to 256";
+                        error = $"--event-loops: '{value}' is not auto or a number from 1 to 256";
                         return null;
                     }
 

@@ -57,7 +57,15 @@ public sealed record ProxyOptions
         OperatingSystem.IsLinux() ? Gatehouse.Proxy.Transport.ProxyTransport.Epoll : Gatehouse.Proxy.Transport.ProxyTransport.Sockets;
 
     /// <summary>--event-loops: threads of the epoll transport (each with its own epoll set).</summary>
-    public int EventLoops { get; init; } = 1;
+    public int EventLoops { get; init; } = AutoEventLoops(Environment.ProcessorCount);
+
+    /// <summary>
+    /// <c>--event-loops auto</c>, the default: one loop per CPU the process may use (.NET counts the
+    /// container's CPU limit), less one, and at least one. The spare CPU's worth is for what runs off
+    /// the loops: HTTP/2 streams (Kestrel runs them on the thread pool), the GC, the access log writer.
+    /// On a 2-core node shared with its backends one loop measured best (docs/performance.md).
+    /// </summary>
+    public static int AutoEventLoops(int processors) => Math.Max(1, processors - 1);
 
     /// <summary>How long a removed backend's connection pool is kept for requests still using it.</summary>
     public TimeSpan RetiredBackendGracePeriod { get; init; } = TimeSpan.FromSeconds(10);

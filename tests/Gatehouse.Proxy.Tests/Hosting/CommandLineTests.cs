@@ -47,8 +47,8 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("--transport", "iouring", "--transport: 'iouring' is not one of sockets, epoll")]
-    [InlineData("--event-loops", "0", "--event-loops: '0' is not a number from 1 to 256")]
-    [InlineData("--event-loops", "many", "--event-loops: 'many' is not a number from 1 to 256")]
+    [InlineData("--event-loops", "0", "--event-loops: '0' is not auto or a number from 1 to 256")]
+    [InlineData("--event-loops", "many", "--event-loops: 'many' is not auto or a number from 1 to 256")]
     public void BadTransportSettingsAreUsageErrors(string flag, string value, string expected)
     {
         var options = CommandLine.Parse(["--channel", "/c", flag, value], out var error);
@@ -64,7 +64,23 @@ public sealed class CommandLineTests
 
         Assert.Null(error);
         Assert.Equal(4, options!.EventLoops);
-        Assert.Equal(1, CommandLine.Parse(["--channel", "/c"], out _)!.EventLoops);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(4, 3)]
+    [InlineData(16, 15)]
+    public void AutoEventLoopsLeavesOneCpuForTheRest(int processors, int loops)
+        => Assert.Equal(loops, ProxyOptions.AutoEventLoops(processors));
+
+    [Fact]
+    public void EventLoopsDefaultToAutoForThisMachine()
+    {
+        var auto = ProxyOptions.AutoEventLoops(Environment.ProcessorCount);
+        Assert.Equal(auto, CommandLine.Parse(["--channel", "/c"], out _)!.EventLoops);
+        Assert.Equal(auto, CommandLine.Parse(["--channel", "/c", "--event-loops", "auto"], out var error)!.EventLoops);
+        Assert.Null(error);
     }
 
     [Fact]
