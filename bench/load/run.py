@@ -788,6 +788,20 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
             lines.append(f"| {SCENARIOS[s][3]} | {p.name} | {med(xs, 'rps'):.0f} | {med(xs, 'p50'):.2f} | {med(xs, 'p99'):.2f} | "
                          f"{med(xs, 'p999'):.2f} | {sum(x['errors'] for x in xs)} | {sum(x['non2xx'] for x in xs)} | "
                          f"{med(xs, 'cpu100k'):.2f} | {med(xs, 'us'):.1f} | {alloc} | {rss[p.name]:.0f} | {ratio} | {p99r} |")
+    lines += ["", "Each round on its own (req/s of every repetition in order, and the ratio to nginx's run next to it). "
+              "A one-loop Gatehouse has a slow mode on this 2-core machine, when the scheduler puts wrk on the loop's core "
+              "(docs/performance.md, \"Session 11\"); a round in it reads about 40% low, and two such rounds out of three "
+              "make the median.", "",
+              "| scenario | peer | req/s per round | / nginx per round |", "|---|---|---|---|"]
+    for s in scenarios:
+        base = results.get((s, "nginx"))
+        for p in peers:
+            if p.name == "nginx":
+                continue
+            xs = results[(s, p.name)]
+            per_round = " / ".join(f"{x['rps'] / 1000:.1f}k" for x in xs)
+            ratios = " / ".join(f"{x['rps'] / b['rps']:.2f}" for x, b in zip(xs, base)) if base else "–"
+            lines.append(f"| {s} | {p.name} | {per_round} | {ratios} |")
     if any(p.answers_404 for p in peers):
         lines += ["", "`gatehouse-noroute` answers every request with its own 404 (no route for the host): Kestrel, the "
                   "request handler, routing, metrics and the access log, without forwarding. Its non-2xx are those "
@@ -960,6 +974,16 @@ def tls_main(args):
                     ratio = f"{med(xs, 'rps') / med(base, 'rps'):.2f}x" if base else "–"
                     label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
                     lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {sum(x['errors'] for x in xs)} | {ratio} |")
+    lines += ["", "Each round on its own (Gatehouse's req/s per repetition, and the ratio to nginx's run next to it; "
+              "see the slow mode in docs/performance.md, \"Session 11\"):", "",
+              "| certificate | scenario | Gatehouse req/s per round | / nginx per round |", "|---|---|---|---|"]
+    for kind in ("rsa", "ecdsa"):
+        for s in TLS_SCENARIOS:
+            xs, base = results.get((kind, s, "gatehouse")), results.get((kind, s, "nginx"))
+            if xs and base:
+                per_round = " / ".join("%.1fk" % (x["rps"] / 1000) for x in xs)
+                ratios = " / ".join("%.2f" % (x["rps"] / b["rps"]) for x, b in zip(xs, base))
+                lines.append(f"| {kind} | {s} | {per_round} | {ratios} |")
     out = os.path.join(os.path.dirname(args.out), "tls.md")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
