@@ -147,7 +147,7 @@ internal sealed class ActivityCancellation : CancellationTokenSource
 
         if (reusable && TryReset())
         {
-            if ((t_loopSources ??= LoopLocalStack<ActivityCancellation>.ForCurrentLoop(LoopCacheSize)) is { } cache && cache.TryPush(this))
+            if ((t_loopSources ??= LoopLocalStack<ActivityCancellation>.ForCurrentLoop(LoopCacheSize, Retire)) is { } cache && cache.TryPush(this))
             {
                 return;
             }
@@ -163,5 +163,12 @@ internal sealed class ActivityCancellation : CancellationTokenSource
 
         _retired = true;
         Dispose();
+    }
+
+    /// <summary>Takes a source its event loop still kept out of use for good (the loop ended); the sweep then forgets it.</summary>
+    private static void Retire(ActivityCancellation source)
+    {
+        source._retired = true;
+        source.Dispose();
     }
 }

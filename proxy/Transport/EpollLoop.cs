@@ -26,6 +26,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly int _wake;
     private readonly ConcurrentQueue<IEpollWork> _posted = new();
     private readonly List<nint> _releaseAfterBatch = [];
+    private readonly List<Action> _atExit = [];
 
     /// <summary>
     /// Scratch space for large reads, used only on this loop's thread and copied out before anything
@@ -99,6 +100,9 @@ internal sealed unsafe class EpollLoop : IDisposable
         _releaseAfterBatch.Add(handler.Registration);
         handler.Registration = 0;
     }
+
+    /// <summary>Runs when the loop's thread ends, for state the thread keeps for itself. Loop thread only.</summary>
+    public void AtExit(Action action) => _atExit.Add(action);
 
     /// <summary>Runs the work on the loop thread: now when called there, else soon.</summary>
     public void Run(IEpollWork work)
@@ -205,6 +209,11 @@ internal sealed unsafe class EpollLoop : IDisposable
         finally
         {
             NativeMemory.Free(events);
+            foreach (var action in _atExit)
+            {
+                action();
+            }
+
             t_current = null;
         }
     }

@@ -18,8 +18,27 @@ internal sealed class LoopLocalStack<T>
 
     private LoopLocalStack(int capacity) => _items = new T?[capacity];
 
-    /// <summary>A stack for the calling thread if it is an event loop, else null.</summary>
-    public static LoopLocalStack<T>? ForCurrentLoop(int capacity) => EpollLoop.Current is null ? null : new LoopLocalStack<T>(capacity);
+    /// <summary>
+    /// A stack for the calling thread if it is an event loop, else null. When the loop ends, what the
+    /// stack still holds goes to <paramref name="release"/> (back to the shared pool, or retired).
+    /// </summary>
+    public static LoopLocalStack<T>? ForCurrentLoop(int capacity, Action<T> release)
+    {
+        if (EpollLoop.Current is not { } loop)
+        {
+            return null;
+        }
+
+        var stack = new LoopLocalStack<T>(capacity);
+        loop.AtExit(() =>
+        {
+            while (stack.TryPop(out var item))
+            {
+                release(item);
+            }
+        });
+        return stack;
+    }
 
     public int Count => _count;
 

@@ -22,7 +22,10 @@ internal sealed class PinnedBlockPool : MemoryPool<byte>
     private static LoopLocalStack<Block>? t_loopBlocks;
 
     private readonly ConcurrentQueue<Block> _free = new();
+    private readonly Action<Block> _returnShared;
     private int _freeCount;
+
+    private PinnedBlockPool() => _returnShared = ReturnShared;
 
     public static PinnedBlockPool Instance { get; } = new();
 
@@ -47,11 +50,16 @@ internal sealed class PinnedBlockPool : MemoryPool<byte>
 
     private void Return(Block block)
     {
-        if ((t_loopBlocks ??= LoopLocalStack<Block>.ForCurrentLoop(LoopCacheSize)) is { } cache && cache.TryPush(block))
+        if ((t_loopBlocks ??= LoopLocalStack<Block>.ForCurrentLoop(LoopCacheSize, _returnShared)) is { } cache && cache.TryPush(block))
         {
             return;
         }
 
+        ReturnShared(block);
+    }
+
+    private void ReturnShared(Block block)
+    {
         if (Interlocked.Increment(ref _freeCount) <= MaxRetained)
         {
             _free.Enqueue(block);

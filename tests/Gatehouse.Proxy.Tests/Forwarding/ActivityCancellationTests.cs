@@ -210,4 +210,22 @@ public sealed class ActivityCancellationTests
         Assert.False(next.IsCancellationRequested);
         next.Return(reusable: true);
     }
+
+    [Fact]
+    public async Task SourcesALoopKeptAreRetiredWhenTheLoopEnds()
+    {
+        var loops = new EpollLoopGroup(1, NullLoggerFactory.Instance);
+        var kept = await OnLoop.RunAsync(loops[0], () =>
+        {
+            var source = ActivityCancellation.Rent(CancellationToken.None, Long);
+            source.Return(reusable: true);
+            return source;
+        });
+        Assert.False(kept.IsRetired);
+
+        // Otherwise the deadline sweep would watch a source no thread can rent again, for good.
+        loops.Dispose();
+
+        Assert.True(kept.IsRetired);
+    }
 }
