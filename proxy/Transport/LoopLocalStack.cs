@@ -40,8 +40,6 @@ internal sealed class LoopLocalStack<T>
         return stack;
     }
 
-    public int Count => _count;
-
     public bool TryPop([NotNullWhen(true)] out T? item)
     {
         var count = _count;
