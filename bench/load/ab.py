@@ -36,12 +36,11 @@ def start_peers(work, bins, tls, proxy_args=((), ())):
     peers = []
     for i, bindir in enumerate(bins):
         # Ports 19100.. keep clear of run.py's peers, so a load run and an A/B never share a port.
-        peer = run.gatehouse_peer(work, bindir, hosts=run.BENCH_HOSTS, name="ab" + "ab"[i], port=19100 + 10 * i,
+        peer = run.gatehouse_peer(work, bindir, name="ab" + "ab"[i], port=19100 + 10 * i,
                                   tls_certificates=certificates, proxy_args=proxy_args[i])
         peer.label = "AB"[i]
-        peer.start()
+        peer.start()  # waits for the plain port
         if tls:
-            run.wait_http(f"http://127.0.0.1:{peer.port}/small")
             probe_tls(peer.tls_port)
         peers.append(peer)
     return peers
