@@ -13,6 +13,8 @@ internal sealed class Route
     {
         Host = host;
         Config = config;
+        Ingress = config?.Ingress ?? "";
+        AccessLog = config?.AccessLog ?? true;
         Backend = backend;
         HashKey = HashKey.TryCompile(config?.Upstream?.HashBy);
         Upstream = UpstreamPolicy.For(config?.Upstream);
@@ -30,6 +32,16 @@ internal sealed class Route
 
     /// <summary>The source route, or null for the default-backend route.</summary>
     public RouteConfig? Config { get; }
+
+    /// <summary>
+    /// <see cref="RouteConfig.Ingress"/> ("" for the default backend), copied here with
+    /// <see cref="AccessLog"/> because every request's telemetry reads them and the route's own
+    /// object is already in cache by then; the config's often is not, with many hosts.
+    /// </summary>
+    public string Ingress { get; }
+
+    /// <summary>enable-access-log of the route's Ingress; the default-backend route always logs.</summary>
+    public bool AccessLog { get; }
 
     /// <summary>The main backend.</summary>
     public Backend Backend { get; }

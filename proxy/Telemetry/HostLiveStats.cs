@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Gatehouse.Proxy.Telemetry;
 
@@ -34,35 +36,53 @@ internal sealed class HostLiveStats
     /// <summary>The current second on the monotonic clock; the ring's time base.</summary>
     public static long CurrentSecond() => Stopwatch.GetTimestamp() / Stopwatch.Frequency;
 
-    public void Record(int status, long durationTicks, long bytesIn, long bytesOut)
+    /// <summary>The ring itself: the series of this host record into it directly (one object fewer to reach).</summary>
+    internal long[] Cells => _cells;
+
+    /// <summary>Starts fetching the lines <see cref="Record"/> writes for a request of <paramref name="durationTicks"/> in <paramref name="second"/>.</summary>
+    internal static void Prefetch(long[] cells, long second, long durationTicks)
     {
-        var second = CurrentSecond();
-        var offset = (int)(second % Seconds) * Stride;
-        var cells = _cells;
-        var stamp = Volatile.Read(ref cells[offset + StampCell]);
-        if (stamp != second && Interlocked.CompareExchange(ref cells[offset + StampCell], second, stamp) == stamp)
+        ref var slot = ref Slot(cells, second);
+        CacheLines.Prefetch(ref slot);
+        CacheLines.Prefetch(ref Unsafe.Add(ref slot, LatencyCell + StripedHistogram.BucketOf(LatencyBoundsTicks, durationTicks)));
+    }
+
+    /// <param name="cells">A host's <see cref="Cells"/>.</param>
+    /// <param name="second">The request's <see cref="CurrentSecond"/>.</param>
+    internal static void Record(long[] cells, long second, int status, long durationTicks, long bytesIn, long bytesOut)
+    {
+        ref var slot = ref Slot(cells, second);
+        var stamp = Volatile.Read(ref slot);
+        if (stamp != second && Interlocked.CompareExchange(ref slot, second, stamp) == stamp)
         {
             // This writer owns the reset of a slot last used a minute (or more) ago.
-            Array.Clear(cells, offset + 1, Stride - 1);
+            Array.Clear(cells, SlotOffset(second) + 1, Stride - 1);
         }
 
-        Interlocked.Increment(ref cells[offset + RequestsCell]);
+        Interlocked.Increment(ref Unsafe.Add(ref slot, RequestsCell));
         if (status >= 500)
         {
-            Interlocked.Increment(ref cells[offset + ServerErrorsCell]);
+            Interlocked.Increment(ref Unsafe.Add(ref slot, ServerErrorsCell));
         }
 
-        Interlocked.Add(ref cells[offset + BytesInCell], bytesIn);
-        Interlocked.Add(ref cells[offset + BytesOutCell], bytesOut);
+        Interlocked.Add(ref Unsafe.Add(ref slot, BytesInCell), bytesIn);
+        Interlocked.Add(ref Unsafe.Add(ref slot, BytesOutCell), bytesOut);
+        Interlocked.Increment(ref Unsafe.Add(ref slot, LatencyCell + StripedHistogram.BucketOf(LatencyBoundsTicks, durationTicks)));
+    }
 
-        var bounds = LatencyBoundsTicks;
-        var bucket = 0;
-        while (bucket < bounds.Length && durationTicks > bounds[bucket])
+    private static int SlotOffset(long second) => (int)(second % Seconds) * Stride;
+
+    // A slot and its latency cells never pass the array's end (Seconds slots of Stride cells; a bucket is
+    // at most LatencyBoundsTicks.Length), so the cells are reached without a bounds check each: a cold
+    // host costs the slot's lines and not also the line of the array's header.
+    private static ref long Slot(long[] cells, long second)
+    {
+        if (cells.Length != Seconds * Stride)
         {
-            bucket++;
+            throw new ArgumentException("not a host's cells", nameof(cells));
         }
 
-        Interlocked.Increment(ref cells[offset + LatencyCell + bucket]);
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cells), SlotOffset(second));
     }
 
     /// <summary>Sums the complete seconds in [now - window, now - 1].</summary>

@@ -91,8 +91,8 @@ internal sealed class RequestTelemetry : IAsyncDisposable
                 DurationTicks = duration,
                 Upstream = endpoint?.UriPrefix,
                 UpstreamTicks = upstream,
-                Ingress = route?.Config?.Ingress ?? "",
-                Canary = series.Labels.Canary,
+                Ingress = route?.Ingress ?? "",
+                Canary = series.Canary,
                 TraceId = activity?.TraceId ?? default,
                 TraceParent = activity is null && request.Headers.TraceParent is { Count: 1 } traceParent ? traceParent[0] : null,
             });
@@ -108,7 +108,7 @@ internal sealed class RequestTelemetry : IAsyncDisposable
         => Series.ForCanary(route, backend);
 
     // Per Ingress: enable-access-log (RouteConfig.AccessLog, schema 1.2). Unrouted requests are always logged.
-    private static bool AccessLogEnabled(Route? route) => route?.Config?.AccessLog ?? true;
+    private static bool AccessLogEnabled(Route? route) => route?.AccessLog ?? true;
 
     /// <summary>For the retry policy: one more attempt was made for a request on <paramref name="route"/>.</summary>
     public void RetryAttempted(Route route) => Series.For(route).RetryAttempted();

@@ -3,52 +3,47 @@ using System.Runtime.CompilerServices;
 namespace Gatehouse.Proxy.Telemetry;
 
 /// <summary>
-/// A fixed-bucket histogram over integer units (Stopwatch ticks, bytes) recorded with Interlocked
-/// adds on per-processor stripes, so concurrent requests on different cores do not fight over one
-/// cache line. No locks, no allocation after construction; readers sum the stripes.
+/// One of a series' four fixed-bucket histograms over integer units (Stopwatch ticks, bytes), read
+/// from the series' cell array (<see cref="RouteTelemetry"/>, which also records and owns the layout:
+/// per processor stripe, bucket counts with +Inf last, and a sum). This type is the read side and the
+/// bucket search.
 /// </summary>
-internal sealed class StripedHistogram
+internal readonly struct StripedHistogram
 {
-    private const int CacheLineLongs = 8;
-
-    private readonly long[] _bounds;
     private readonly long[] _cells;
+    private readonly int _histogram;
     private readonly int _stride;
-    private readonly int _stripeMask;
+    private readonly int _stripes;
 
+    /// <param name="cells">The series' cells.</param>
     /// <param name="bounds">Inclusive upper bounds in recording units, ascending; +Inf is implied.</param>
-    public StripedHistogram(long[] bounds)
+    /// <param name="histogram">Which of the series' histograms (<see cref="RouteTelemetry.BucketCell"/>).</param>
+    /// <param name="stride">Cells from one stripe to the next.</param>
+    /// <param name="stripes">Number of stripes.</param>
+    public StripedHistogram(long[] cells, long[] bounds, int histogram, int stride, int stripes)
     {
-        _bounds = bounds;
-
-        // Per stripe: one cell per bucket, +Inf, the sum; rounded to whole cache lines.
-        var used = bounds.Length + 2;
-        _stride = (used + CacheLineLongs - 1) / CacheLineLongs * CacheLineLongs;
-        var stripes = StripeCount;
-        _stripeMask = stripes - 1;
-        _cells = new long[stripes * _stride];
+        _cells = cells;
+        Bounds = bounds;
+        _histogram = histogram;
+        _stride = stride;
+        _stripes = stripes;
     }
 
-    /// <summary>Power of two not above the processor count, at most 8: enough to spread contention without wasting memory per route.</summary>
-    internal static int StripeCount { get; } = Math.Min(8, 1 << (31 - int.LeadingZeroCount(Math.Max(1, Environment.ProcessorCount))));
+    public long[] Bounds { get; }
 
-    public int BucketCount => _bounds.Length;
+    public int BucketCount => Bounds.Length;
 
-    public long[] Bounds => _bounds;
-
+    /// <summary>The bucket <paramref name="value"/> falls in: the first bound not below it, or +Inf (bounds.Length).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Record(long value)
+    public static int BucketOf(long[] bounds, long value)
     {
-        var bounds = _bounds;
         var bucket = 0;
         while (bucket < bounds.Length && value > bounds[bucket])
         {
             bucket++;
         }
 
-        var stripe = (Thread.GetCurrentProcessorId() & _stripeMask) * _stride;
-        Interlocked.Increment(ref _cells[stripe + bucket]);
-        Interlocked.Add(ref _cells[stripe + bounds.Length + 1], value);
+        return bucket;
     }
 
     /// <summary>Non-cumulative counts per bucket (the last is +Inf) and the sum, summed over stripes.</summary>
@@ -56,15 +51,15 @@ internal sealed class StripedHistogram
     {
         buckets.Clear();
         sum = 0;
-        for (var stripe = 0; stripe <= _stripeMask; stripe++)
+        for (var stripe = 0; stripe < _stripes; stripe++)
         {
             var offset = stripe * _stride;
-            for (var i = 0; i <= _bounds.Length; i++)
+            for (var i = 0; i <= Bounds.Length; i++)
             {
-                buckets[i] += Volatile.Read(ref _cells[offset + i]);
+                buckets[i] += Volatile.Read(ref _cells[offset + RouteTelemetry.BucketCell(_histogram, i)]);
             }
 
-            sum += Volatile.Read(ref _cells[offset + _bounds.Length + 1]);
+            sum += Volatile.Read(ref _cells[offset + RouteTelemetry.SumCell(_histogram)]);
         }
     }
 }
