@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Gatehouse.Controller.Kubernetes.Models;
 using YamlDotNet.Core;
@@ -25,7 +24,11 @@ public static class ManifestParser
     {
         AllowTrailingCommas = true,
         CommentHandling = JsonCommentHandling.Skip,
+        AllowDuplicateProperties = false,
     };
+
+    // What the YAML converter writes: no comments or trailing commas to allow, no duplicate keys left.
+    private static readonly JsonDocumentOptions ConvertedOptions = new();
 
     public static bool IsManifestFile(string fileName)
         => fileName.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase)
@@ -41,12 +44,11 @@ public static class ManifestParser
         var problems = new List<ManifestProblem>();
         var ignored = new List<string>();
 
-        List<JsonNode> documents;
+        List<byte[]> documents;
+        var isJson = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
         try
         {
-            documents = file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                ? JsonNode.Parse(content, documentOptions: JsonOptions) is { } root ? [root] : []
-                : YamlJsonConverter.ConvertDocuments(content);
+            documents = isJson ? [System.Text.Encoding.UTF8.GetBytes(content)] : YamlJsonConverter.ConvertDocumentsToUtf8(content);
         }
         catch (YamlException ex)
         {
@@ -55,34 +57,47 @@ public static class ManifestParser
                 $"syntax error at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}"));
             return new ManifestParseResult(objects, problems, ignored);
         }
-        catch (JsonException ex)
-        {
-            problems.Add(new ManifestProblem(file, null, null, null, $"syntax error: {ex.Message}"));
-            return new ManifestParseResult(objects, problems, ignored);
-        }
 
-        foreach (var document in documents)
+        foreach (var json in documents)
         {
-            AddDocument(file, document, objects, problems, ignored, depth: 0);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(json, isJson ? JsonOptions : ConvertedOptions);
+            }
+            catch (JsonException ex)
+            {
+                problems.Add(new ManifestProblem(file, null, null, null, $"syntax error: {ex.Message}"));
+                return new ManifestParseResult(objects, problems, ignored);
+            }
+
+            using (document)
+            {
+                // A JSON file holding just null is empty, like a YAML document holding only comments.
+                if (document.RootElement.ValueKind != JsonValueKind.Null)
+                {
+                    AddDocument(file, document.RootElement, objects, problems, ignored, depth: 0);
+                }
+            }
         }
 
         return new ManifestParseResult(objects, problems, ignored);
     }
 
     private static void AddDocument(
-        string file, JsonNode node, List<KubernetesObject> objects, List<ManifestProblem> problems, List<string> ignored, int depth)
+        string file, JsonElement obj, List<KubernetesObject> objects, List<ManifestProblem> problems, List<string> ignored, int depth)
     {
-        if (node is not JsonObject obj)
+        if (obj.ValueKind != JsonValueKind.Object)
         {
-            problems.Add(new ManifestProblem(file, null, null, null, $"expected an object, found {node.GetValueKind()}"));
+            problems.Add(new ManifestProblem(file, null, null, null, $"expected an object, found {obj.ValueKind}"));
             return;
         }
 
         var kind = ReadString(obj, "kind");
         var apiVersion = ReadString(obj, "apiVersion");
-        var metadata = obj["metadata"] as JsonObject;
-        var name = metadata is null ? null : ReadString(metadata, "name");
-        var ns = metadata is null ? null : ReadString(metadata, "namespace");
+        JsonElement? metadata = obj.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object ? meta : null;
+        var name = metadata is { } m1 ? ReadString(m1, "name") : null;
+        var ns = metadata is { } m2 ? ReadString(m2, "namespace") : null;
 
         if (string.IsNullOrEmpty(kind))
         {
@@ -93,15 +108,15 @@ public static class ManifestParser
         // "kind: List" (kubectl get -o yaml) and typed lists (ServiceList…) both carry items.
         if (kind.EndsWith("List", StringComparison.Ordinal) && depth == 0)
         {
-            if (obj["items"] is not JsonArray items)
+            if (!obj.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array)
             {
                 problems.Add(new ManifestProblem(file, kind, ns, name, "list without 'items' array"));
                 return;
             }
 
-            foreach (var item in items)
+            foreach (var item in items.EnumerateArray())
             {
-                if (item is null)
+                if (item.ValueKind == JsonValueKind.Null)
                 {
                     continue;
                 }
@@ -173,6 +188,6 @@ public static class ManifestParser
             ? apiVersion
             : $"{CheckSumResource.DefaultGroup}/{CheckSumResource.Version}";
 
-    private static string? ReadString(JsonObject obj, string property)
-        => obj[property] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+    private static string? ReadString(JsonElement obj, string property)
+        => obj.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -139,6 +139,17 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void JsonFileWithADuplicateKeyIsASyntaxError()
+    {
+        var result = ManifestParser.Parse("dup.json", """
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a", "name": "b"}}
+            """);
+
+        Assert.Empty(result.Objects);
+        Assert.StartsWith("syntax error", Assert.Single(result.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SyntaxErrorNamesTheFile()
     {
         var result = ManifestParser.Parse("/m/broken.yaml", "kind: Service\n  bad: [indent\n");
