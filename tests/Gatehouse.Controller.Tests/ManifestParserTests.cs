@@ -1,3 +1,4 @@
+using System.Text;
 using Gatehouse.Controller.Kubernetes.Models;
 using Gatehouse.Controller.Sources;
 
@@ -136,6 +137,24 @@ public sealed class ManifestParserTests
         var ingress = Assert.IsType<Ingress>(Assert.Single(result.Objects));
         Assert.Equal(new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero), ingress.Metadata.CreationTimestamp);
         Assert.Equal(80, ingress.Spec!.Rules![0].Http!.Paths![0].Backend!.Service!.Port!.Number);
+    }
+
+    [Fact]
+    public void ManyDocumentsKeepTheirObjectsAndProblemsInFileOrder()
+    {
+        var yaml = new StringBuilder();
+        for (var i = 0; i < 3000; i++)
+        {
+            // Every 500th Service has a port that is not a number: a problem at a known place.
+            var port = i % 500 == 7 ? "{nested: 1}" : (1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yaml.Append($"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec: {{ports: [{{port: {port}}}]}}\n---\n");
+        }
+
+        var result = ManifestParser.Parse("many.yaml", yaml.ToString());
+
+        Assert.Equal([.. Enumerable.Range(0, 3000).Where(i => i % 500 != 7).Select(i => $"s{i}")], result.Objects.Select(o => o.Metadata.Name));
+        Assert.Equal([.. Enumerable.Range(0, 3000).Where(i => i % 500 == 7).Select(i => $"s{i}")], result.Problems.Select(p => p.Name));
+        Assert.All(result.Objects, o => Assert.Equal(1000 + int.Parse(o.Metadata.Name![1..], System.Globalization.CultureInfo.InvariantCulture), ((Service)o).Spec!.Ports![0].Port));
     }
 
     [Fact]
