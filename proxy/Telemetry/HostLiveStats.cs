@@ -73,8 +73,9 @@ internal sealed class HostLiveStats
     private static int SlotOffset(long second) => (int)(second % Seconds) * Stride;
 
     // A slot and its latency cells never pass the array's end (Seconds slots of Stride cells; a bucket is
-    // at most LatencyBoundsTicks.Length), so the cells are reached without a bounds check each: a cold
-    // host costs the slot's lines and not also the line of the array's header.
+    // at most LatencyBoundsTicks.Length), so after one length check the cells are reached without a
+    // bounds check each. That check reads the array's header line; with Prefetch called first, its
+    // miss overlaps the slot's instead of coming before it.
     private static ref long Slot(long[] cells, long second)
     {
         if (cells.Length != Seconds * Stride)
