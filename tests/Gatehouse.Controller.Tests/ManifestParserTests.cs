@@ -180,6 +180,23 @@ public sealed class ManifestParserTests
     }
 
     [Fact]
+    public void SyntaxErrorInALaterDocumentLosesTheWholeFile()
+    {
+        var result = ManifestParser.Parse("two.yaml", """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: fine}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: [unclosed}
+            """);
+
+        Assert.Empty(result.Objects);
+        Assert.Contains("syntax error at line 7", Assert.Single(result.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void InvalidObjectIsSkippedButItsSiblingsLoad()
     {
         var result = ManifestParser.Parse("mixed.yaml", """
