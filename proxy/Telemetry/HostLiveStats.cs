@@ -39,18 +39,27 @@ internal sealed class HostLiveStats
     /// <summary>The ring itself: the series of this host record into it directly (one object fewer to reach).</summary>
     internal long[] Cells => _cells;
 
-    /// <summary>Starts fetching the lines <see cref="Record"/> writes for a request of <paramref name="durationTicks"/> in <paramref name="second"/>.</summary>
-    internal static void Prefetch(long[] cells, long second, long durationTicks)
+    /// <summary>The latency bucket of a request that took <paramref name="durationTicks"/>, for <see cref="Prefetch"/> and <see cref="Record"/>.</summary>
+    internal static int LatencyBucket(long durationTicks) => StripedHistogram.BucketOf(LatencyBoundsTicks, durationTicks);
+
+    /// <summary>Starts fetching the lines <see cref="Record"/> writes for a request in <paramref name="second"/> with <paramref name="latencyBucket"/>.</summary>
+    internal static void Prefetch(long[] cells, long second, int latencyBucket)
     {
         ref var slot = ref Slot(cells, second);
         CacheLines.Prefetch(ref slot);
-        CacheLines.Prefetch(ref Unsafe.Add(ref slot, LatencyCell + StripedHistogram.BucketOf(LatencyBoundsTicks, durationTicks)));
+        CacheLines.Prefetch(ref Unsafe.Add(ref slot, LatencyCell + latencyBucket));
     }
 
     /// <param name="cells">A host's <see cref="Cells"/>.</param>
     /// <param name="second">The request's <see cref="CurrentSecond"/>.</param>
-    internal static void Record(long[] cells, long second, int status, long durationTicks, long bytesIn, long bytesOut)
+    /// <param name="latencyBucket">The request's <see cref="LatencyBucket"/>.</param>
+    internal static void Record(long[] cells, long second, int latencyBucket, int status, long bytesIn, long bytesOut)
     {
+        if ((uint)latencyBucket > (uint)LatencyBoundsTicks.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(latencyBucket));
+        }
+
         ref var slot = ref Slot(cells, second);
         var stamp = Volatile.Read(ref slot);
         if (stamp != second && Interlocked.CompareExchange(ref slot, second, stamp) == stamp)
@@ -67,7 +76,7 @@ internal sealed class HostLiveStats
 
         Interlocked.Add(ref Unsafe.Add(ref slot, BytesInCell), bytesIn);
         Interlocked.Add(ref Unsafe.Add(ref slot, BytesOutCell), bytesOut);
-        Interlocked.Increment(ref Unsafe.Add(ref slot, LatencyCell + StripedHistogram.BucketOf(LatencyBoundsTicks, durationTicks)));
+        Interlocked.Increment(ref Unsafe.Add(ref slot, LatencyCell + latencyBucket));
     }
 
     private static int SlotOffset(long second) => (int)(second % Seconds) * Stride;

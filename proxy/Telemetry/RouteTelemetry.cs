@@ -123,6 +123,7 @@ internal sealed class RouteTelemetry
         var requestSize = BucketCell(RequestSizeHistogram, StripedHistogram.BucketOf(SizeBounds, requestBytes));
         var responseSize = BucketCell(ResponseSizeHistogram, StripedHistogram.BucketOf(SizeBounds, responseBytes));
         var second = HostLiveStats.CurrentSecond();
+        var latency = HostLiveStats.LatencyBucket(durationTicks);
 
         // The stripe index is masked and every cell offset is below StripeCells, so the cells written
         // are inside the array the constructor sized; no bounds check per cell.
@@ -142,7 +143,7 @@ internal sealed class RouteTelemetry
         CacheLines.Prefetch(ref Unsafe.Add(ref stripe, requestSize));
         CacheLines.Prefetch(ref Unsafe.Add(ref stripe, responseSize));
         requests.Prefetch(method, status);
-        HostLiveStats.Prefetch(_liveCells, second, durationTicks);
+        HostLiveStats.Prefetch(_liveCells, second, latency);
 
         requests.Increment(method, status);
         Interlocked.Add(ref Unsafe.Add(ref stripe, SumCell(DurationHistogram)), durationTicks);
@@ -157,7 +158,7 @@ internal sealed class RouteTelemetry
         Interlocked.Increment(ref Unsafe.Add(ref stripe, requestSize));
         Interlocked.Add(ref Unsafe.Add(ref stripe, SumCell(ResponseSizeHistogram)), responseBytes);
         Interlocked.Increment(ref Unsafe.Add(ref stripe, responseSize));
-        HostLiveStats.Record(_liveCells, second, status, durationTicks, requestBytes, responseBytes);
+        HostLiveStats.Record(_liveCells, second, latency, status, requestBytes, responseBytes);
     }
 
     public void UpstreamConnectFailed() => Interlocked.Increment(ref _upstreamConnectErrors);
