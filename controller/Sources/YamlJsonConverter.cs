@@ -32,6 +32,9 @@ internal static class YamlJsonConverter
 
     private const string StringTag = "tag:yaml.org,2002:str";
 
+    // Keys of one mapping checked for duplicates by a scan of a reused list, before a set takes over.
+    private const int ListedKeys = 16;
+
     private static readonly JsonWriterOptions WriterOptions = new()
     {
         // Read back by System.Text.Json only; escaping for HTML contexts would only cost time.
@@ -169,17 +172,29 @@ internal static class YamlJsonConverter
             // Nested mappings are one level deeper, so this level's list stays ours until the mapping ends.
             var keys = _keysByDepth[depth];
             keys.Clear();
+
+            // Past a few keys (a Secret with thousands of entries) a set keeps the duplicate check linear.
+            HashSet<string>? manyKeys = null;
             writer.WriteStartObject();
             while (!parser.TryConsume<MappingEnd>(out _))
             {
                 var keyEvent = parser.Current!;
                 var key = ReadKey(parser);
-                if (keys.Contains(key))
+                if (manyKeys is null && keys.Count == ListedKeys)
+                {
+                    manyKeys = new HashSet<string>(keys, StringComparer.Ordinal);
+                }
+
+                if (manyKeys is null ? keys.Contains(key) : !manyKeys.Add(key))
                 {
                     throw new YamlException(keyEvent.Start, keyEvent.End, $"Duplicate key '{key}'.");
                 }
 
-                keys.Add(key);
+                if (manyKeys is null)
+                {
+                    keys.Add(key);
+                }
+
                 writer.WritePropertyName(key);
                 WriteNode(parser, stringValues, key, parentKey, depth + 1);
             }

@@ -108,6 +108,23 @@ public sealed class YamlJsonConverterTests
         Assert.Equal(4, error.Start.Line);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5_000)]
+    public void A_duplicate_is_found_in_small_and_large_mappings(int keys)
+    {
+        var yaml = new StringBuilder("data:\n");
+        for (var i = 0; i < keys; i++)
+        {
+            yaml.Append($"  k{i}: v\n");
+        }
+
+        Assert.Single(Convert(yaml.ToString()));
+        var error = Assert.ThrowsAny<YamlException>(() => Convert(yaml + "  k1: again\n"));
+        Assert.Contains("Duplicate key 'k1'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(keys + 2, error.Start.Line);
+    }
+
     [Fact]
     public void The_same_key_in_sibling_and_nested_mappings_is_not_a_duplicate()
     {
