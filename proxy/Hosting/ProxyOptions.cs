@@ -88,6 +88,12 @@ public sealed record ProxyOptions
     /// <summary>How often metrics are pushed to the OTLP endpoint (a final push happens at shutdown).</summary>
     public TimeSpan OtlpExportInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Which HTTP/2 server answers h2 (ALPN on the HTTPS port, or prior knowledge on an h2c listener).</summary>
+    public Http2Server Http2Server { get; init; } = Http2Server.Gatehouse;
+
+    /// <summary>Limits of the proxy's own HTTP/2 server.</summary>
+    public Http2.Http2Limits Http2Limits { get; init; } = new();
+
     /// <summary>How long shutdown waits for in-flight requests to drain.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
