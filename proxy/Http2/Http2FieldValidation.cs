@@ -138,7 +138,8 @@ internal static class Http2FieldValidation
     /// <summary>RFC 3986 IPv6address (no zone id): eight h16 groups, one "::" for one or more of them, an IPv4 tail.</summary>
     private static bool IsIPv6Address(ReadOnlySpan<byte> text)
     {
-        if (text.Length < 2)
+        // "::" alone, the unspecified address, is no destination; Kestrel refuses "[::]" as a Host too.
+        if (text.Length < 3)
         {
             return false;
         }
@@ -155,10 +156,6 @@ internal static class Http2FieldValidation
 
             compressed = true;
             i = 2;
-            if (i == text.Length)
-            {
-                return true;
-            }
         }
 
         while (true)
