@@ -185,6 +185,25 @@ public sealed class HuffmanTests
         Assert.Throws<HpackDecodingException>(() => DecodeToString([0xFF, 0xFF, 0xFF, 0xFF]));
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(40)]
+    [InlineData(400)]
+    public void ErrorsAfterALongStringAreFoundToo(int symbols)
+    {
+        // Long strings are read 8 octets at a time until the last few; the checks must hold on both paths.
+        // 8 symbols of 5 bits end on an octet boundary.
+        var aligned = Encode(Encoding.ASCII.GetBytes(new string('a', symbols)));
+        byte[] eos = [0xFF, 0xFF, 0xFF, 0xFC];
+
+        Assert.Equal(new string('a', symbols), DecodeToString(aligned));
+        Assert.Throws<HpackDecodingException>(() => DecodeToString([.. aligned, 0x00]));
+        Assert.Throws<HpackDecodingException>(() => DecodeToString([.. aligned, 0xFF]));
+        Assert.Contains("EOS", Assert.Throws<HpackDecodingException>(() => DecodeToString([.. aligned, .. eos])).Message);
+        Assert.Contains("EOS", Assert.Throws<HpackDecodingException>(() => DecodeToString([.. aligned, .. eos, .. aligned])).Message);
+        Assert.Contains("EOS", Assert.Throws<HpackDecodingException>(() => DecodeToString([.. eos, .. aligned])).Message);
+    }
+
     [Fact]
     public void TooSmallADestinationIsACallerError()
     {
