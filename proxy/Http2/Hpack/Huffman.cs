@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Gatehouse.Proxy.Http2.Hpack;
@@ -152,7 +153,9 @@ internal static class Huffman
     {
         var fastLookup = FastLookup;
 
-        // Left-aligned: the next bit of the string is bit 63; the bits below the window are zero.
+        // Left-aligned: the next bit of the string is bit 63. Below the window's bits lie either zeros or the
+        // string's own following bits (an 8-octet refill loads more than it counts); refilling ORs those same
+        // bits in again, so both are harmless, and past the end of the source only zeros are ever shifted in.
         ulong window = 0;
         var windowBits = 0;
         var read = 0;
@@ -161,15 +164,25 @@ internal static class Huffman
         {
             if (windowBits < MaxCodeLength)
             {
-                while (windowBits <= 56 && read < source.Length)
+                if (source.Length - read >= sizeof(ulong))
                 {
-                    window |= (ulong)source[read++] << (56 - windowBits);
-                    windowBits += 8;
+                    var octets = (63 - windowBits) >> 3;
+                    window |= BinaryPrimitives.ReadUInt64BigEndian(source[read..]) >> windowBits;
+                    read += octets;
+                    windowBits += octets * 8;
                 }
-
-                if (windowBits == 0)
+                else
                 {
-                    return written;
+                    while (windowBits <= 56 && read < source.Length)
+                    {
+                        window |= (ulong)source[read++] << (56 - windowBits);
+                        windowBits += 8;
+                    }
+
+                    if (windowBits == 0)
+                    {
+                        return written;
+                    }
                 }
             }
 
