@@ -60,12 +60,19 @@ internal sealed class Http2FrameWriter : IEpollWork
     {
         lock (_sync)
         {
-            var span = Reserve(Http2FrameHeader.Size + (3 * 6));
-            Http2FrameHeader.Write(span, 3 * 6, Http2FrameType.Settings, 0, 0);
+            // HEADER_TABLE_SIZE only when it differs from the protocol's default, which the decoder assumes otherwise.
+            var count = limits.HeaderTableSize == 4096 ? 3 : 4;
+            var span = Reserve(Http2FrameHeader.Size + (count * 6));
+            Http2FrameHeader.Write(span, count * 6, Http2FrameType.Settings, 0, 0);
             WriteSetting(span[9..], Http2SettingId.MaxConcurrentStreams, (uint)limits.MaxConcurrentStreams);
             WriteSetting(span[15..], Http2SettingId.InitialWindowSize, (uint)limits.InitialStreamWindowSize);
             WriteSetting(span[21..], Http2SettingId.MaxHeaderListSize, (uint)limits.MaxHeaderListSize);
-            Commit(Http2FrameHeader.Size + (3 * 6));
+            if (count == 4)
+            {
+                WriteSetting(span[27..], Http2SettingId.HeaderTableSize, (uint)limits.HeaderTableSize);
+            }
+
+            Commit(Http2FrameHeader.Size + (count * 6));
         }
 
         static void WriteSetting(Span<byte> destination, Http2SettingId id, uint value)
@@ -206,7 +213,7 @@ internal sealed class Http2FrameWriter : IEpollWork
         return true;
     }
 
-    /// <summary>Runs <paramref name="update"/> on a stream's send window under the writer's lock (WINDOW_UPDATE, SETTINGS).</summary>
+    /// <summary>Changes a stream's send window under the writer's lock (WINDOW_UPDATE, SETTINGS); false when it would overflow.</summary>
     public bool AdjustStreamWindow(Http2Stream stream, long delta)
     {
         lock (_sync)
