@@ -49,6 +49,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     // Request side state.
     private bool _requestEnded;
     private bool _bodyReaderCompleted;
+    private bool _hasBody;
     private int _receiveWindow;
     private int _unacknowledgedBytes;
     private long _pipedBytes;
@@ -367,7 +368,8 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
 
     // ---------------------------------------------------------------- request body
 
-    public bool CanHaveBody => !_requestEnded || _bodyPipe is not null;
+    /// <summary>The request head had no END_STREAM: DATA frames follow (possibly none before END_STREAM).</summary>
+    public bool CanHaveBody => _hasBody;
 
     internal bool ExpectsContinue
     {
@@ -379,11 +381,13 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         }
     }
 
-    internal Pipe? BodyPipe => _bodyPipe;
+    /// <summary>The pipe DATA goes to; null for a request without a body (the pipe object is kept for reuse).</summary>
+    internal Pipe? BodyPipe => _hasBody ? _bodyPipe : null;
 
     /// <summary>The request has a body: DATA frames will be written to this pipe.</summary>
     public void OpenBody()
     {
+        _hasBody = true;
         _bodyPipe ??= new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
@@ -412,7 +416,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
 
         // Padding is never read by anyone: it goes back to the window now.
         var credit = frameLength - (int)data.Length;
-        var pipe = _bodyPipe!;
+        var pipe = BodyPipe!;
         if (_bodyReaderCompleted || _reset)
         {
             credit += (int)data.Length;
@@ -589,7 +593,10 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
 
         _reset = true;
         _requestEnded = true;
-        _bodyPipe?.Writer.Complete(reason);
+        if (_hasBody)
+        {
+            _bodyPipe!.Writer.Complete(reason);
+        }
         Interlocked.Exchange(ref _windowSignal, null)?.TrySetResult();
         try
         {
@@ -650,6 +657,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _receivedRequestLength = 0;
         _requestEnded = false;
         _bodyReaderCompleted = false;
+        _hasBody = false;
         _unacknowledgedBytes = 0;
         _pipedBytes = 0;
         _consumedBytes = 0;
