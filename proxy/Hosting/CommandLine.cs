@@ -29,6 +29,10 @@ internal static class CommandLine
           --upstream-client sockets|lean
                                     HTTP client for plain-HTTP backends: SocketsHttpHandler or
                                     the pooled HTTP/1.1 pipe client (default lean)
+          --http2-server gatehouse|kestrel
+                                    HTTP/2 server for h2 clients: the proxy's own, which runs
+                                    each stream on the thread that read it, or Kestrel's
+                                    (default gatehouse)
           --transport sockets|epoll
                                     client connections on Kestrel's socket transport, or on
                                     the proxy's own epoll event loops, where the lean client's
@@ -71,7 +75,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--http2-server" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -201,6 +205,21 @@ internal static class CommandLine
                             break;
                         default:
                             error = $"--upstream-client: '{value}' is not one of sockets, lean";
+                            return null;
+                    }
+
+                    break;
+                case "--http2-server":
+                    switch (value)
+                    {
+                        case "gatehouse":
+                            options = options with { Http2Server = Http2Server.Gatehouse };
+                            break;
+                        case "kestrel":
+                            options = options with { Http2Server = Http2Server.Kestrel };
+                            break;
+                        default:
+                            error = $"--http2-server: '{value}' is not one of gatehouse, kestrel";
                             return null;
                     }
 

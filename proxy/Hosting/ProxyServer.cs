@@ -38,6 +38,7 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly Func<byte[], GatehouseConfig>? _decode;
     private WebApplication? _traffic;
     private IDisposable? _forwarder;
+    private Http2.Http2ConnectionMiddleware? _http2;
     private EpollLoopGroup? _loops;
 
     /// <summary>The epoll transport's loops, or null on the socket transport.</summary>
@@ -175,6 +176,11 @@ public sealed class ProxyServer : IAsyncDisposable
             : sockets;
         _forwarder = forwarder as IDisposable;
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
+        if (_options.Http2Server == Http2Server.Gatehouse)
+        {
+            _http2 = new Http2.Http2ConnectionMiddleware(proxyHandler.InvokeAsync, _options.Http2Limits, _loggerFactory.CreateLogger<Http2.Http2ConnectionMiddleware>());
+        }
+
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
         _traffic.Run(proxyHandler.InvokeAsync);
 
@@ -295,6 +301,10 @@ public sealed class ProxyServer : IAsyncDisposable
                 if (isTraffic)
                 {
                     listen.Use(Telemetry.CountConnections);
+                    if (protocols == HttpProtocols.Http2 && _http2 is not null)
+                    {
+                        listen.Use(_http2.PriorKnowledge);
+                    }
                 }
             });
                         if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort)
@@ -306,6 +316,10 @@ public sealed class ProxyServer : IAsyncDisposable
                     listen.Use(Telemetry.CountConnections);
                     listen.UseHttps(handshakes.Configure);
                     listen.Use(CountHandshake);
+                    if (_http2 is not null)
+                    {
+                        listen.Use(_http2.AfterTls);
+                    }
                 });
             }
         });

@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Proxy.Http2;
+
+/// <summary>
+/// Kestrel connection middleware that takes h2 connections away from Kestrel's HTTP layer: after the
+/// TLS handshake when ALPN chose h2, or every connection of a prior-knowledge (h2c) listener. Anything
+/// else continues to Kestrel (HTTP/1.1).
+/// </summary>
+internal sealed class Http2ConnectionMiddleware
+{
+    private readonly RequestDelegate _handler;
+    private readonly Http2Limits _limits;
+    private readonly ILogger _logger;
+
+    public Http2ConnectionMiddleware(RequestDelegate handler, Http2Limits limits, ILogger logger)
+    {
+        _handler = handler;
+        _limits = limits;
+        _logger = logger;
+    }
+
+    /// <summary>For the HTTPS listener, after UseHttps: h2 by ALPN comes here, the rest goes on.</summary>
+    public ConnectionDelegate AfterTls(ConnectionDelegate next)
+        => connection => connection.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true
+            ? new Http2Connection(connection, _handler, _limits, isTls: true, _logger).ProcessAsync()
+            : next(connection);
+
+    /// <summary>For a cleartext listener that speaks only HTTP/2 (prior knowledge).</summary>
+    public ConnectionDelegate PriorKnowledge(ConnectionDelegate next)
+        => connection => new Http2Connection(connection, _handler, _limits, isTls: false, _logger).ProcessAsync();
+}
