@@ -178,7 +178,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var proxyHandler = new ProxyRequestHandler(State, forwarder, Telemetry, ForwarderOptions);
         if (_options.Http2Server == Http2Server.Gatehouse)
         {
-            _http2 = new Http2.Http2ConnectionMiddleware(proxyHandler.InvokeAsync, _options.Http2Limits, _loggerFactory.CreateLogger<Http2.Http2ConnectionMiddleware>());
+            _http2 = new Http2.Http2ConnectionMiddleware(proxyHandler.InvokeAsync, _options.Http2Limits, _loggerFactory.CreateLogger<Http2.Http2ConnectionMiddleware>(), Metrics.Http2Error);
         }
 
         _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);

@@ -30,6 +30,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     private readonly RequestDelegate _handler;
     private readonly Http2Limits _limits;
     private readonly ILogger _logger;
+    private readonly Action<string, Http2ErrorCode>? _onError;
     private readonly HpackDecoder _decoder;
     private readonly Dictionary<int, Http2Stream> _streams = [];
     private readonly Stack<Http2Stream> _pool = new();
@@ -65,8 +66,9 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     private readonly long _startedAt;
     private TaskCompletionSource? _streamsDrained;
 
-    public Http2Connection(ConnectionContext context, RequestDelegate handler, Http2Limits limits, bool isTls, ILogger logger)
+    public Http2Connection(ConnectionContext context, RequestDelegate handler, Http2Limits limits, bool isTls, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
     {
+        _onError = onError;
         _context = context;
         _input = context.Transport.Input;
         _handler = handler;
@@ -133,9 +135,10 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         }
         catch (Http2ConnectionException ex)
         {
-            LogConnectionError(_logger, ConnectionId, ex.Code, ex.Message);
+            LogConnectionError(_logger, ConnectionId, Http2ErrorNames.Of(ex.Code), ex.Message);
+            _onError?.Invoke("connection", ex.Code);
             Writer.WriteGoAway(_lastStreamId, ex.Code);
-            await Writer.FlushAsync().ConfigureAwait(false);
+            await Writer.FlushNowAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or ObjectDisposedException)
         {
@@ -145,6 +148,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         {
             Http2Deadlines.Unregister(this);
             await EndStreamsAsync().ConfigureAwait(false);
+            await Writer.FlushNowAsync().ConfigureAwait(false);
             Writer.Complete();
             await _input.CompleteAsync().ConfigureAwait(false);
         }
@@ -195,7 +199,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
                     SendGoAway(Http2ErrorCode.NoError);
                 }
 
-                await Writer.FlushAsync().ConfigureAwait(false);
+                await Writer.FlushNowAsync().ConfigureAwait(false);
                 return;
             }
 
@@ -314,6 +318,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         catch (Http2StreamException ex)
         {
             LogStreamError(_logger, ConnectionId, ex.StreamId, ex.Code, ex.Message);
+            _onError?.Invoke("stream", ex.Code);
             ResetStream(ex.StreamId, ex.Code);
         }
     }
@@ -596,6 +601,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         if (malformed is not null)
         {
             LogStreamError(_logger, ConnectionId, streamId, Http2ErrorCode.ProtocolError, malformed);
+            _onError?.Invoke("stream", Http2ErrorCode.ProtocolError);
             Writer.WriteRstStream(streamId, Http2ErrorCode.ProtocolError);
             RememberReset(streamId);
             ReturnStream(stream);
@@ -1064,7 +1070,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     internal void LogHandlerFailure(int streamId, Exception exception) => LogHandlerFailed(_logger, ConnectionId, streamId, exception);
 
     [LoggerMessage(1, LogLevel.Information, "HTTP/2 connection {ConnectionId} closed: {Code}: {Reason}")]
-    private static partial void LogConnectionError(ILogger logger, string connectionId, Http2ErrorCode code, string reason);
+    private static partial void LogConnectionError(ILogger logger, string connectionId, string code, string reason);
 
     [LoggerMessage(2, LogLevel.Debug, "HTTP/2 connection {ConnectionId} stream {StreamId} reset: {Code}: {Reason}")]
     private static partial void LogStreamError(ILogger logger, string connectionId, int streamId, Http2ErrorCode code, string reason);

@@ -15,9 +15,11 @@ internal sealed class Http2ConnectionMiddleware
     private readonly RequestDelegate _handler;
     private readonly Http2Limits _limits;
     private readonly ILogger _logger;
+    private readonly Action<string, Http2ErrorCode>? _onError;
 
-    public Http2ConnectionMiddleware(RequestDelegate handler, Http2Limits limits, ILogger logger)
+    public Http2ConnectionMiddleware(RequestDelegate handler, Http2Limits limits, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
     {
+        _onError = onError;
         _handler = handler;
         _limits = limits;
         _logger = logger;
@@ -26,10 +28,10 @@ internal sealed class Http2ConnectionMiddleware
     /// <summary>For the HTTPS listener, after UseHttps: h2 by ALPN comes here, the rest goes on.</summary>
     public ConnectionDelegate AfterTls(ConnectionDelegate next)
         => connection => connection.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) == true
-            ? new Http2Connection(connection, _handler, _limits, isTls: true, _logger).ProcessAsync()
+            ? new Http2Connection(connection, _handler, _limits, isTls: true, _logger, _onError).ProcessAsync()
             : next(connection);
 
     /// <summary>For a cleartext listener that speaks only HTTP/2 (prior knowledge).</summary>
     public ConnectionDelegate PriorKnowledge(ConnectionDelegate next)
-        => connection => new Http2Connection(connection, _handler, _limits, isTls: false, _logger).ProcessAsync();
+        => connection => new Http2Connection(connection, _handler, _limits, isTls: false, _logger, _onError).ProcessAsync();
 }

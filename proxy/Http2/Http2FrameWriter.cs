@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Gatehouse.Proxy.Http2.Hpack;
+using Gatehouse.Proxy.Transport;
 using Microsoft.AspNetCore.Http;
 
 namespace Gatehouse.Proxy.Http2;
@@ -13,7 +14,7 @@ namespace Gatehouse.Proxy.Http2;
 /// flushing caller drains, and other flushes wait for it (that wait is the backpressure a slow client
 /// puts on every stream).
 /// </summary>
-internal sealed class Http2FrameWriter
+internal sealed class Http2FrameWriter : IEpollWork
 {
     private const int MaxWindow = int.MaxValue;
 
@@ -24,6 +25,7 @@ internal sealed class Http2FrameWriter
     private bool _flushing;
     private bool _unflushed;
     private bool _completed;
+    private bool _flushScheduled;
     private TaskCompletionSource? _drained;
     private long _connectionWindow = 65_535;
     private int _peerMaxFrameSize = 16_384;
@@ -234,8 +236,43 @@ internal sealed class Http2FrameWriter
         }
     }
 
-    /// <summary>Sends what was written. Completes when it (and whatever a concurrent flush had queued) is with the transport.</summary>
+    /// <summary>
+    /// Sends what was written. On an event loop the send waits for the end of the loop's batch, so the
+    /// responses of every stream that finished in one batch leave in one write (one TLS record, one
+    /// system call). Completes at once then; while an earlier send is still held up by the client, it
+    /// completes when that one has gone (the backpressure).
+    /// </summary>
     public ValueTask FlushAsync()
+    {
+        lock (_sync)
+        {
+            if (_flushing)
+            {
+                _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return new ValueTask(_drained.Task);
+            }
+
+            if (!_unflushed || _completed || _flushScheduled)
+            {
+                return default;
+            }
+
+            if (EpollLoop.Current is { } loop)
+            {
+                _flushScheduled = true;
+                loop.Post(this);
+                return default;
+            }
+
+            _flushing = true;
+            _unflushed = false;
+        }
+
+        return FlushLoop();
+    }
+
+    /// <summary>Sends what was written now, not at the end of the loop's batch (GOAWAY before closing).</summary>
+    public ValueTask FlushNowAsync()
     {
         lock (_sync)
         {
@@ -255,6 +292,24 @@ internal sealed class Http2FrameWriter
         }
 
         return FlushLoop();
+    }
+
+    /// <summary>The deferred flush, at the end of the event loop's batch.</summary>
+    void IEpollWork.Execute()
+    {
+        lock (_sync)
+        {
+            _flushScheduled = false;
+            if (_flushing || !_unflushed || _completed)
+            {
+                return;
+            }
+
+            _flushing = true;
+            _unflushed = false;
+        }
+
+        _ = FlushLoop();
     }
 
     /// <summary>No more frames: the transport's output is completed after what is buffered.</summary>

@@ -15,6 +15,7 @@ internal sealed class ProxyMetrics : IDisposable
     private readonly Histogram<double> _swapDuration;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _tlsHandshakes;
+    private readonly Counter<long> _http2Errors;
     private volatile Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>>? _certificates;
 
     /// <param name="state">The route table state the gauges read.</param>
@@ -51,6 +52,10 @@ internal sealed class ProxyMetrics : IDisposable
         _rejected = _meter.CreateCounter<long>(
             "gatehouse_config_rejected_total",
             description: "Published configs or channel states the proxy refused, by reason; the last good config kept serving.");
+
+        _http2Errors = _meter.CreateCounter<long>(
+            "gatehouse_http2_errors_total",
+            description: "HTTP/2 connections (GOAWAY) and streams (RST_STREAM) the proxy's own HTTP/2 server ended for a client's error, by scope and RFC 9113 error code.");
 
         _tlsHandshakes = _meter.CreateCounter<long>(
             "gatehouse_tls_handshakes_total",
@@ -125,6 +130,10 @@ internal sealed class ProxyMetrics : IDisposable
     /// </summary>
     public void ObserveCertificates(Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>> certificates)
         => _certificates = certificates;
+
+    /// <summary>The HTTP/2 server ended a connection or a stream because of what the client sent.</summary>
+    public void Http2Error(string scope, Http2.Http2ErrorCode code)
+        => _http2Errors.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("code", Http2.Http2ErrorNames.Of(code)));
 
     public void Dispose() => _meter.Dispose();
 
