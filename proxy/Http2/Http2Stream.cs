@@ -853,6 +853,11 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
                 {
                     await signal.Task.WaitAsync(RequestAborted).ConfigureAwait(false);
                 }
+                else
+                {
+                    // The client grants more only once it has seen these bytes.
+                    await writer.FlushAsync().ConfigureAwait(false);
+                }
 
                 if (_reset)
                 {
