@@ -37,9 +37,9 @@ internal sealed class Http2ResponseBody : PipeWriter
         _buffered = 0;
         _total = 0;
         _completed = false;
-        if (_buffer.Length > 64 * 1024)
+        if (_buffer.Length != 0)
         {
-            // A large response's buffer is not kept for every later small one.
+            // Back to the shared pool between requests: an idle connection's pooled streams hold no buffers.
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
         }

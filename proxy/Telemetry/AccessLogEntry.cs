@@ -41,4 +41,7 @@ internal readonly record struct AccessLogEntry
 
     /// <summary>The incoming traceparent header when tracing is off (its trace id is logged).</summary>
     public required string? TraceParent { get; init; }
+
+    /// <summary>"HTTP/1.1", "HTTP/2": the request's protocol, as Kestrel and the HTTP/2 server name it.</summary>
+    public required string Protocol { get; init; }
 }

@@ -37,6 +37,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private static readonly JsonEncodedText IngressName = JsonEncodedText.Encode("ingress");
     private static readonly JsonEncodedText CanaryName = JsonEncodedText.Encode("canary");
     private static readonly JsonEncodedText TraceIdName = JsonEncodedText.Encode("trace_id");
+    private static readonly JsonEncodedText ProtocolName = JsonEncodedText.Encode("protocol");
 
     private readonly ConcurrentQueue<AccessLogEntry> _queue = new();
     private readonly int _capacity;
@@ -239,6 +240,8 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             json.WriteNull(TraceIdName);
         }
 
+        // Last, so the fields before it keep their places for scripts that read them in order.
+        json.WriteString(ProtocolName, entry.Protocol);
         json.WriteEndObject();
     }
 

@@ -95,6 +95,7 @@ internal sealed class RequestTelemetry : IAsyncDisposable
                 Canary = series.Canary,
                 TraceId = activity?.TraceId ?? default,
                 TraceParent = activity is null && request.Headers.TraceParent is { Count: 1 } traceParent ? traceParent[0] : null,
+                Protocol = request.Protocol,
             });
         }
 

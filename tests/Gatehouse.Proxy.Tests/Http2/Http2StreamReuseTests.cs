@@ -57,4 +57,31 @@ public sealed class Http2StreamReuseTests
         Assert.All(seen.Where(s => s.StartsWith("GET", StringComparison.Ordinal)), s => Assert.Equal("GET cl=- te= body=0", s));
         Assert.All(seen.Where(s => s.StartsWith("POST", StringComparison.Ordinal)), s => Assert.EndsWith("body=5000", s));
     }
+
+    [Fact]
+    public async Task TheAccessLogNamesTheProtocol()
+    {
+        await using var backend = await TestBackend.StartAsync(context => context.Response.WriteAsync("ok"));
+        var log = new MemoryStream();
+        var proxy = await ProxyHarness.StartAsync(
+            Configs.CatchAll(Configs.Backend("b", backend.Endpoint)),
+            ProxyHarness.LocalOptions(protocols: HttpProtocols.Http2) with
+            {
+                Http2Server = Http2Server.Gatehouse,
+                AccessLog = Gatehouse.Proxy.Telemetry.AccessLogMode.Stdout,
+                AccessLogOutput = log,
+            });
+        await using (proxy)
+        {
+            using var get = new HttpRequestMessage(HttpMethod.Get, "/logged") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await proxy.Client.SendAsync(get);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+
+        // Disposing the proxy wrote out the queued lines.
+        var line = System.Text.Encoding.UTF8.GetString(log.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Single();
+        var entry = System.Text.Json.JsonDocument.Parse(line).RootElement;
+        Assert.Equal("/logged", entry.GetProperty("path").GetString());
+        Assert.Equal("HTTP/2", entry.GetProperty("protocol").GetString());
+    }
 }

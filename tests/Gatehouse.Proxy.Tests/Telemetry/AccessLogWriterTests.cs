@@ -55,7 +55,7 @@ public sealed class AccessLogWriterTests
         Assert.EndsWith("}\n", line, StringComparison.Ordinal);
         var entry = JsonDocument.Parse(line).RootElement;
         Assert.Equal(
-            ["time", "host", "method", "path", "status", "request_size", "response_size", "duration", "upstream_addr", "upstream_time", "ingress", "canary", "trace_id"],
+            ["time", "host", "method", "path", "status", "request_size", "response_size", "duration", "upstream_addr", "upstream_time", "ingress", "canary", "trace_id", "protocol"],
             entry.EnumerateObject().Select(p => p.Name));
         Assert.Equal("/a\"b", entry.GetProperty("path").GetString());
         Assert.Equal("[::1]:8080", entry.GetProperty("upstream_addr").GetString());
@@ -66,6 +66,7 @@ public sealed class AccessLogWriterTests
         Assert.Equal("ns/ing", entry.GetProperty("ingress").GetString());
         Assert.True(entry.GetProperty("canary").GetBoolean());
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", entry.GetProperty("trace_id").GetString());
+        Assert.Equal("HTTP/1.1", entry.GetProperty("protocol").GetString());
         Assert.Equal(new DateTime(2026, 11, 22, 7, 0, 0, DateTimeKind.Utc), entry.GetProperty("time").GetDateTime());
     }
 
@@ -108,6 +109,7 @@ public sealed class AccessLogWriterTests
         Canary = false,
         TraceId = default,
         TraceParent = null,
+        Protocol = "HTTP/1.1",
     };
 
     /// <summary>An output whose first write blocks until the test releases it.</summary>
