@@ -14,8 +14,10 @@ namespace Gatehouse.Tests.Http2;
 /// </summary>
 public sealed class Http2StreamReuseTests
 {
-    [Fact]
-    public async Task RequestsAfterABodyOnTheSameConnectionHaveNoBody()
+    [Theory]
+    [InlineData(Gatehouse.Proxy.Transport.ProxyTransport.Epoll)]
+    [InlineData(Gatehouse.Proxy.Transport.ProxyTransport.Sockets)]
+    public async Task RequestsAfterABodyOnTheSameConnectionHaveNoBody(Gatehouse.Proxy.Transport.ProxyTransport transport)
     {
         var seen = new ConcurrentQueue<string>();
         await using var backend = await TestBackend.StartAsync(async context =>
@@ -28,7 +30,7 @@ public sealed class Http2StreamReuseTests
         });
         await using var proxy = await ProxyHarness.StartAsync(
             Configs.CatchAll(Configs.Backend("b", backend.Endpoint)),
-            ProxyHarness.LocalOptions(protocols: HttpProtocols.Http2) with { Http2Server = Http2Server.Gatehouse });
+            ProxyHarness.LocalOptions(protocols: HttpProtocols.Http2) with { Http2Server = Http2Server.Gatehouse, Transport = transport });
 
         for (var round = 0; round < 3; round++)
         {
