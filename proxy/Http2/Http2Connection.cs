@@ -372,7 +372,18 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
             throw new Http2StreamException(header.StreamId, Http2ErrorCode.StreamClosed, "DATA after END_STREAM");
         }
 
-        var credit = stream.OnData(data, header.Length, endStream);
+        int credit;
+        try
+        {
+            credit = stream.OnData(data, header.Length, endStream);
+        }
+        catch (Http2StreamException)
+        {
+            // The frame counted against the connection window (RFC 9113 6.9) but nobody will read it.
+            GiveBackConnectionWindow(header.Length);
+            throw;
+        }
+
         if (credit > 0)
         {
             GiveBackConnectionWindow(credit);
