@@ -372,7 +372,18 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
             throw new Http2StreamException(header.StreamId, Http2ErrorCode.StreamClosed, "DATA after END_STREAM");
         }
 
-        var credit = stream.OnData(data, header.Length, endStream);
+        int credit;
+        try
+        {
+            credit = stream.OnData(data, header.Length, endStream);
+        }
+        catch (Http2StreamException)
+        {
+            // The frame counted against the connection window (RFC 9113 6.9) but nobody will read it.
+            GiveBackConnectionWindow(header.Length);
+            throw;
+        }
+
         if (credit > 0)
         {
             GiveBackConnectionWindow(credit);
@@ -455,6 +466,15 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
 
             existing.BeginTrailers();
             BeginHeaderBlock(header, fragment, existing, trailers: true, refused: false);
+            return;
+        }
+
+        if (streamId <= _lastStreamId && WasRecentlyReset(streamId))
+        {
+            // Trailers the client sent before it saw our RST_STREAM: ignored (RFC 9113 5.1), but decoded for HPACK.
+            // They carry no request, so they cost a control token like any other such frame.
+            TakeControlToken();
+            BeginHeaderBlock(header, fragment, null, trailers: false, refused: false);
             return;
         }
 
@@ -552,6 +572,13 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     {
         var stream = _headerBlockStream;
         _headerBlockStream = null;
+        if (_headerBlockIsTrailers && stream is not null && FindStream(streamId) != stream)
+        {
+            // The handler finished while the trailers' CONTINUATIONs came in: the stream is closed (and may be
+            // recycled already). The block is decoded for HPACK and ignored.
+            stream = null;
+        }
+
         var block = _headerBlock.AsSpan(0, _headerBlockLength);
         bool fits;
         try

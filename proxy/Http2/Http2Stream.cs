@@ -414,12 +414,17 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
             throw new Http2StreamException(StreamId, Http2ErrorCode.ProtocolError, "DATA length differs from content-length");
         }
 
-        // Padding is never read by anyone: it goes back to the window now.
-        var credit = frameLength - (int)data.Length;
+        // Padding is never read by anyone: it goes back to the connection window now (the returned credit),
+        // and is due to the client's view of the stream window like consumed data (below).
+        var padding = frameLength - (int)data.Length;
+        var credit = padding;
+        var localCredit = 0;
         var pipe = BodyPipe!;
         if (_bodyReaderCompleted || _reset)
         {
             credit += (int)data.Length;
+            localCredit = frameLength;
+            padding = 0;
         }
         else if (!data.IsEmpty)
         {
@@ -440,9 +445,15 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
             pipe.Writer.Complete();
         }
 
-        if (credit > 0)
+        if (localCredit > 0 || (endStream && padding > 0))
         {
-            Interlocked.Add(ref _receiveWindow, credit);
+            // Nobody reads this stream any more (or it just ended): no WINDOW_UPDATE, the window is only ours.
+            Interlocked.Add(ref _receiveWindow, localCredit > 0 ? localCredit : padding);
+        }
+        else if (padding > 0)
+        {
+            // The client counted the padding against its stream window: it comes back with a WINDOW_UPDATE.
+            _connection.OnRequestBodyConsumed(this, 0, Interlocked.Add(ref _unacknowledgedBytes, padding));
         }
 
         return credit;

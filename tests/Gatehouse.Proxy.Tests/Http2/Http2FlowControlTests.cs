@@ -134,4 +134,23 @@ public sealed class Http2FlowControlTests
 
         Assert.Equal((200, Http2TestBackend.UploadAnswer(body)), (response.Status, response.BodyText));
     }
+
+    [Fact]
+    public async Task DataBeyondTheConnectionWindowIsAConnectionFlowControlError()
+    {
+        // The connection window is not raised (65,535) while the stream's is 768 KiB, and the body is not read
+        // ("expect: 100-continue" to a backend that has not answered yet), so no WINDOW_UPDATE can have made
+        // room: the fourth 16,384-byte frame overruns the connection window by one byte.
+        await using var setup = await Http2Setup.StartAsync(new Http2Limits { InitialConnectionWindowSize = 65_535 });
+        var connection = await setup.ConnectAsync();
+        await connection.SendHeadersAsync(1, RawHttp2Connection.Request("POST", "/slow", extra: [("expect", "100-continue")]), endStream: false);
+        await setup.Backend.WaitForSlowRequestsAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await connection.SendDataAsync(1, new byte[16_384], endStream: false);
+        }
+
+        var goAway = await connection.ExpectGoAwayAsync();
+        Assert.Equal(H2.ErrorName(H2.FlowControlError), H2.ErrorName(goAway.ErrorCode));
+    }
 }

@@ -56,7 +56,8 @@ internal static class Http2FrameWriter
     public static byte[] Headers(int streamId, ReadOnlySpan<byte> block, bool endStream, bool endHeaders = true, int? padLength = null)
     {
         var flags = (byte)((endStream ? H2.EndStream : 0) | (endHeaders ? H2.EndHeaders : 0));
-        return Frame(H2.Headers, flags, streamId, MaybePadded(block, padLength, ref flags));
+        var payload = MaybePadded(block, padLength, ref flags); // before Frame reads flags: it sets PADDED
+        return Frame(H2.Headers, flags, streamId, payload);
     }
 
     public static byte[] Continuation(int streamId, ReadOnlySpan<byte> block, bool endHeaders)
@@ -65,7 +66,8 @@ internal static class Http2FrameWriter
     public static byte[] Data(int streamId, ReadOnlySpan<byte> data, bool endStream, int? padLength = null)
     {
         var flags = endStream ? H2.EndStream : (byte)0;
-        return Frame(H2.Data, flags, streamId, MaybePadded(data, padLength, ref flags));
+        var payload = MaybePadded(data, padLength, ref flags); // before Frame reads flags: it sets PADDED
+        return Frame(H2.Data, flags, streamId, payload);
     }
 
     public static byte[] UInt32(uint value)

@@ -165,6 +165,23 @@ internal sealed class RawHttp2Connection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A request body in padded DATA frames of at most <paramref name="maxFrameLength"/> bytes (pad length
+    /// octet and padding included), waiting for WINDOW_UPDATEs as a client must: padding counts against the
+    /// windows like data (RFC 9113 6.1).
+    /// </summary>
+    public async Task SendPaddedBodyAsync(int streamId, ReadOnlyMemory<byte> body, int padLength, int maxFrameLength, bool endStream)
+    {
+        while (!body.IsEmpty)
+        {
+            var frame = await ReserveWindowAsync(streamId, Math.Min(body.Length + padLength + 1, Math.Min(maxFrameLength, PeerMaxFrameSize)));
+            var pad = Math.Min(padLength, frame - 1);
+            var chunk = frame - 1 - pad;
+            await SendRawAsync(Http2FrameWriter.Data(streamId, body.Span[..chunk], endStream && chunk == body.Length, pad));
+            body = body[chunk..];
+        }
+    }
+
     public Task SendRstStreamAsync(int streamId, uint errorCode) => SendRawAsync(Http2FrameWriter.RstStream(streamId, errorCode));
 
     public Task SendPingAsync(ReadOnlyMemory<byte> data, bool ack = false) => SendRawAsync(Http2FrameWriter.Ping(data.Span, ack));
