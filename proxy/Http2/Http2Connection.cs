@@ -22,7 +22,6 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
 {
     private static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
-    private const int RecentlyResetSlots = 32;
     private const int MaxPooledStreams = 16;
 
     private readonly ConnectionContext _context;
@@ -36,7 +35,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     private readonly Stack<Http2Stream> _pool = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<Http2Stream> _completedStreams = new();
     private readonly Lock _windowLock = new();
-    private readonly int[] _recentlyReset = new int[RecentlyResetSlots];
+    private readonly int[] _recentlyReset;
     private TokenBucket _controlFrames;
     private TokenBucket _resets;
 
@@ -69,6 +68,9 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     public Http2Connection(ConnectionContext context, RequestDelegate handler, Http2Limits limits, bool isTls, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
     {
         _onError = onError;
+
+        // DATA may still be in flight on every stream reset while others were open.
+        _recentlyReset = new int[Math.Max(64, 2 * limits.MaxConcurrentStreams)];
         _context = context;
         _input = context.Transport.Input;
         _handler = handler;
@@ -94,6 +96,8 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     }
 
     public Http2FrameWriter Writer { get; }
+
+    public TimeSpan SendTimeout => _limits.SendTimeout;
 
     public string Scheme { get; }
 
@@ -143,6 +147,12 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or ObjectDisposedException)
         {
             // The client went away; its streams are aborted below.
+        }
+        catch (Exception ex)
+        {
+            LogConnectionFailed(_logger, ConnectionId, ex);
+            Writer.WriteGoAway(_lastStreamId, Http2ErrorCode.InternalError);
+            await Writer.FlushNowAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -415,6 +425,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
 
     private void OnHeaders(in Http2FrameHeader header, ReadOnlySequence<byte> payload)
     {
+        _idleSince = Environment.TickCount64;
         var streamId = header.StreamId;
         if (streamId == 0 || (streamId & 1) == 0)
         {
@@ -884,6 +895,13 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     {
         while (_completedStreams.TryDequeue(out var stream))
         {
+            // Body bytes that arrived and were never read go back to the connection's window.
+            var unread = stream.UnreadBodyBytes;
+            if (unread > 0)
+            {
+                GiveBackConnectionWindow(unread);
+            }
+
             ReturnStream(stream);
         }
     }
@@ -941,7 +959,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         lock (_recentlyReset)
         {
             _recentlyReset[_recentlyResetNext] = streamId;
-            _recentlyResetNext = (_recentlyResetNext + 1) % RecentlyResetSlots;
+            _recentlyResetNext = (_recentlyResetNext + 1) % _recentlyReset.Length;
         }
     }
 
@@ -956,7 +974,6 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     /// <summary>A stream's handler finished and its response is sent (or it was reset). Runs on the handler's thread.</summary>
     internal void OnStreamCompleted(Http2Stream stream)
     {
-        var unread = stream.UnreadBodyBytes;
         int active;
         lock (_streams)
         {
@@ -967,11 +984,6 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         if (stream.IsReset)
         {
             RememberReset(stream.StreamId);
-        }
-
-        if (unread > 0)
-        {
-            GiveBackConnectionWindow(unread);
         }
 
         // Recycled by the read loop, the only thread that could still be handing it a frame.
@@ -1073,6 +1085,15 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
             return;
         }
 
+        if (Writer.StalledSince is var stalled and not 0 && now - stalled > (long)_limits.SendTimeout.TotalMilliseconds)
+        {
+            // The client stopped reading: nothing can be sent to it, not even GOAWAY. The transport goes.
+            _closeReason = "the client read nothing within the send timeout";
+            LogClosed(_logger, ConnectionId, _closeReason);
+            _context.Abort(new ConnectionAbortedException(_closeReason));
+            return;
+        }
+
         string? reason = null;
         if (!_prefaceReceived && now - _startedAt > (long)_limits.HeadersTimeout.TotalMilliseconds)
         {
@@ -1104,6 +1125,9 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
 
     [LoggerMessage(3, LogLevel.Debug, "HTTP/2 connection {ConnectionId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(5, LogLevel.Error, "HTTP/2 connection {ConnectionId} failed")]
+    private static partial void LogConnectionFailed(ILogger logger, string connectionId, Exception exception);
 
     [LoggerMessage(4, LogLevel.Error, "HTTP/2 connection {ConnectionId} stream {StreamId}: the request handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, string connectionId, int streamId, Exception exception);

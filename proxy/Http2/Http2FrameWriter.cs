@@ -26,6 +26,7 @@ internal sealed class Http2FrameWriter : IEpollWork
     private bool _unflushed;
     private bool _completed;
     private bool _flushScheduled;
+    private long _flushStartedAt;
     private TaskCompletionSource? _drained;
     private long _connectionWindow = 65_535;
     private int _peerMaxFrameSize = 16_384;
@@ -47,6 +48,9 @@ internal sealed class Http2FrameWriter : IEpollWork
             }
         }
     }
+
+    /// <summary>When the send the client is holding up began (Environment.TickCount64), 0 when none is.</summary>
+    public long StalledSince => Volatile.Read(ref _flushStartedAt);
 
     public void UpdatePeerMaxFrameSize(int size)
     {
@@ -164,7 +168,11 @@ internal sealed class Http2FrameWriter : IEpollWork
                 {
                     if (_connectionWindow <= 0 && stream.SendWindow > 0)
                     {
-                        (_windowWaiters ??= []).Add(stream);
+                        _windowWaiters ??= [];
+                        if (!_windowWaiters.Contains(stream))
+                        {
+                            _windowWaiters.Add(stream);
+                        }
                     }
 
                     return written;
@@ -371,6 +379,7 @@ internal sealed class Http2FrameWriter : IEpollWork
 
     private async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
     {
+        Volatile.Write(ref _flushStartedAt, Environment.TickCount64);
         while (true)
         {
             FlushResult result;
@@ -414,6 +423,8 @@ internal sealed class Http2FrameWriter : IEpollWork
             return false;
         }
 
+        TaskCompletionSource? drained;
+        bool complete;
         lock (_sync)
         {
             if (_overflow is { WrittenCount: > 0 } overflow && !_completed)
@@ -422,9 +433,22 @@ internal sealed class Http2FrameWriter : IEpollWork
                 overflow.ResetWrittenCount();
                 return true;
             }
+
+            // In the same locked section that found the overflow empty: a frame written after it goes
+            // straight to the transport (and is flushed by its writer), never into an overflow nobody drains.
+            _flushing = false;
+            _flushStartedAt = 0;
+            drained = _drained;
+            _drained = null;
+            complete = _completed;
         }
 
-        EndFlushing(failed: false);
+        if (complete)
+        {
+            _output.Complete();
+        }
+
+        drained?.TrySetResult();
         return false;
     }
 
@@ -435,6 +459,7 @@ internal sealed class Http2FrameWriter : IEpollWork
         lock (_sync)
         {
             _flushing = false;
+            _flushStartedAt = 0;
             drained = _drained;
             _drained = null;
             if (failed)

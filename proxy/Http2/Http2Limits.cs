@@ -54,6 +54,12 @@ public sealed record Http2Limits
     /// <summary>A connection with no open stream for this long gets GOAWAY(NO_ERROR) and is closed.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(75);
 
+    /// <summary>
+    /// A client that holds up what the server sends for this long (not reading, or not opening a stream's
+    /// flow-control window) loses the connection (or that stream).
+    /// </summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The preface, and a header block once started, must arrive within this.</summary>
     public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

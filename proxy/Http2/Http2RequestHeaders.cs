@@ -16,6 +16,7 @@ internal sealed class Http2RequestHeaders : IHeaderDictionary
     private StringValues[] _values = new StringValues[16];
     private int _count;
     private bool _readOnly;
+    private List<string>? _cookies;
 
     public int Count => _count;
 
@@ -92,7 +93,14 @@ internal sealed class Http2RequestHeaders : IHeaderDictionary
         }
         else if (ReferenceEquals(name, KnownHeaderNames.Cookie))
         {
-            _values[index] = string.Concat(_values[index].ToString(), "; ", value);
+            // Joined once the head is complete (JoinCookies): repeated concatenation is quadratic.
+            _cookies ??= [];
+            if (_cookies.Count == 0)
+            {
+                _cookies.Add(_values[index].ToString());
+            }
+
+            _cookies.Add(value);
         }
         else
         {
@@ -100,8 +108,21 @@ internal sealed class Http2RequestHeaders : IHeaderDictionary
         }
     }
 
+    /// <summary>After the last field: repeated cookie fields become one value, "; "-separated (RFC 9113 8.2.3).</summary>
+    public void JoinCookies()
+    {
+        if (_cookies is not { Count: > 1 } cookies)
+        {
+            return;
+        }
+
+        _values[IndexOf(KnownHeaderNames.Cookie)] = string.Join("; ", cookies);
+        cookies.Clear();
+    }
+
     public void Reset()
     {
+        _cookies?.Clear();
         Array.Clear(_names, 0, _count);
         Array.Clear(_values, 0, _count);
         _count = 0;

@@ -192,16 +192,21 @@ internal sealed partial class Http2Stream :
     {
         get
         {
-            if (_abortSource is null)
+            if (Volatile.Read(ref _abortSource) is { } existing)
             {
-                _abortSource = new CancellationTokenSource();
-                if (_reset)
-                {
-                    _abortSource.Cancel();
-                }
+                return existing.Token;
             }
 
-            return _abortSource.Token;
+            // Published with a full fence before _reset is read, as Abort sets _reset with one before it
+            // reads _abortSource: one of the two sides always sees the other.
+            var created = new CancellationTokenSource();
+            var source = Interlocked.CompareExchange(ref _abortSource, created, null) ?? created;
+            if (_reset)
+            {
+                source.Cancel();
+            }
+
+            return source.Token;
         }
 
         set

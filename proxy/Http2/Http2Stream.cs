@@ -50,6 +50,8 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     private bool _requestEnded;
     private bool _bodyReaderCompleted;
     private bool _hasBody;
+    private bool _bodyWriterCompleted;
+    private readonly Lock _bodyWriterLock = new();
     private int _receiveWindow;
     private int _unacknowledgedBytes;
     private long _pipedBytes;
@@ -310,6 +312,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
             return "missing or empty :path";
         }
 
+        _requestHeaders.JoinCookies();
         var host = _requestHeaders[KnownHeaderNames.Host];
         if (_authority is not null)
         {
@@ -420,29 +423,36 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         var credit = padding;
         var localCredit = 0;
         var pipe = BodyPipe!;
-        if (_bodyReaderCompleted || _reset)
+        lock (_bodyWriterLock)
         {
-            credit += (int)data.Length;
-            localCredit = frameLength;
-            padding = 0;
-        }
-        else if (!data.IsEmpty)
-        {
-            foreach (var segment in data)
+            if (_bodyReaderCompleted || _bodyWriterCompleted)
             {
-                pipe.Writer.Write(segment.Span);
+                credit += (int)data.Length;
+                localCredit = frameLength;
+                padding = 0;
+            }
+            else if (!data.IsEmpty)
+            {
+                foreach (var segment in data)
+                {
+                    pipe.Writer.Write(segment.Span);
+                }
+
+                _pipedBytes += data.Length;
+
+                // Never pauses (no threshold); the reader's continuation runs here, inline.
+                _ = pipe.Writer.FlushAsync();
             }
 
-            _pipedBytes += data.Length;
-
-            // Never pauses (no threshold); the reader's continuation runs here, inline.
-            _ = pipe.Writer.FlushAsync();
-        }
-
-        if (endStream)
-        {
-            _requestEnded = true;
-            pipe.Writer.Complete();
+            if (endStream)
+            {
+                _requestEnded = true;
+                if (!_bodyWriterCompleted)
+                {
+                    _bodyWriterCompleted = true;
+                    pipe.Writer.Complete();
+                }
+            }
         }
 
         if (localCredit > 0 || (endStream && padding > 0))
@@ -603,15 +613,24 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         }
 
         _reset = true;
+        Interlocked.MemoryBarrier();
         _requestEnded = true;
         if (_hasBody)
         {
-            _bodyPipe!.Writer.Complete(reason);
+            // The read loop may be writing DATA into the pipe on its own thread right now.
+            lock (_bodyWriterLock)
+            {
+                if (!_bodyWriterCompleted)
+                {
+                    _bodyWriterCompleted = true;
+                    _bodyPipe!.Writer.Complete(reason);
+                }
+            }
         }
         Interlocked.Exchange(ref _windowSignal, null)?.TrySetResult();
         try
         {
-            _abortSource?.Cancel();
+            Volatile.Read(ref _abortSource)?.Cancel();
         }
         catch (AggregateException)
         {
@@ -669,6 +688,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _requestEnded = false;
         _bodyReaderCompleted = false;
         _hasBody = false;
+        _bodyWriterCompleted = false;
         _unacknowledgedBytes = 0;
         _pipedBytes = 0;
         _consumedBytes = 0;
@@ -862,7 +882,14 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
 
                 if (more == 0)
                 {
-                    await signal.Task.WaitAsync(RequestAborted).ConfigureAwait(false);
+                    try
+                    {
+                        await signal.Task.WaitAsync(_connection.SendTimeout, RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        throw new IOException("The client did not open its flow-control window within the send timeout.");
+                    }
                 }
                 else
                 {

@@ -97,6 +97,25 @@ public sealed class Http2ForwardingTests
     }
 
     [Fact]
+    public async Task CookiesAreJoinedOnEveryRequestOfAConnection()
+    {
+        // Streams are reused: the second and third requests decode into objects the first one used.
+        await using var setup = await Http2Setup.StartAsync();
+        var connection = await setup.ConnectAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var stream = 1 + (2 * i);
+            await connection.SendHeadersAsync(stream, RawHttp2Connection.Request("GET", "/headers", "app.gatehouse.test", "http",
+                ("cookie", $"a={i}"), ("cookie", "b=2"), ("x-custom", "kept"), ("cookie", "c=3")), endStream: true);
+            Assert.Equal(200, (await connection.ReadResponseAsync(stream)).Status);
+        }
+
+        Assert.Equal(
+            ["a=0; b=2; c=3", "a=1; b=2; c=3", "a=2; b=2; c=3"],
+            setup.Backend.Received.Select(r => Assert.Single(r.Headers["cookie"])).ToArray());
+    }
+
+    [Fact]
     public async Task LargeUploadWithContentLengthArrivesIntact()
     {
         var body = Http2TestBackend.PatternBytes(FiveMegabytes);
