@@ -28,7 +28,7 @@ internal sealed class Http2FieldStrings
 
         var slot = (int)(Hash(bytes) & (Slots - 1));
         var cached = _strings[slot];
-        if (cached is not null && KnownHeaderNames.EqualsLatin1(cached, bytes))
+        if (cached is not null && Forwarding.Latin1Text.EqualsBytes(cached, bytes))
         {
             return cached;
         }

@@ -23,31 +23,12 @@ internal static class KnownHeaderNames
     {
         foreach (var candidate in Common)
         {
-            if (candidate.Length == name.Length && EqualsLatin1(candidate, name))
+            if (candidate.Length == name.Length && Forwarding.Latin1Text.EqualsBytes(candidate, name))
             {
                 return candidate;
             }
         }
 
         return null;
-    }
-
-    /// <summary>Ordinal comparison of an ASCII string with bytes.</summary>
-    public static bool EqualsLatin1(string text, ReadOnlySpan<byte> bytes)
-    {
-        if (text.Length != bytes.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (text[i] != bytes[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }

@@ -73,29 +73,11 @@ internal static class ResponseHeaderCopier
 
     private static string Reuse(ref string? cached, ReadOnlySpan<byte> bytes)
     {
-        if (cached is not null && SameLatin1(cached, bytes))
+        if (cached is not null && Latin1Text.EqualsBytes(cached, bytes))
         {
             return cached;
         }
 
         return cached = Encoding.Latin1.GetString(bytes);
-    }
-
-    private static bool SameLatin1(string text, ReadOnlySpan<byte> bytes)
-    {
-        if (text.Length != bytes.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (text[i] != bytes[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
