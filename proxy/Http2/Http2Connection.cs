@@ -48,6 +48,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     private bool _headerBlockRefused;
     private int _continuations;
     private long _headerBlockStartedAt;
+    private long _headerBlockWireBytes;
 
     private int _lastStreamId;
     private int _activeStreams;
@@ -528,6 +529,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
         _headerBlockIsTrailers = trailers;
         _headerBlockRefused = refused;
         _headerBlockEndStream = header.HasFlag(Http2FrameFlags.EndStream);
+        _headerBlockWireBytes = Http2FrameHeader.Size + header.Length;
         AppendHeaderBlock(fragment);
         if (header.HasFlag(Http2FrameFlags.EndHeaders))
         {
@@ -553,6 +555,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
             throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, $"a header block of more than {_limits.MaxContinuationFrames} CONTINUATION frames");
         }
 
+        _headerBlockWireBytes += Http2FrameHeader.Size + header.Length;
         AppendHeaderBlock(payload);
         if (header.HasFlag(Http2FrameFlags.EndHeaders))
         {
@@ -607,6 +610,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
             _headerBlock = new byte[4096];
         }
 
+        stream?.AddRequestWireBytes(_headerBlockWireBytes);
         if (stream is null)
         {
             if (_headerBlockRefused && !_goAwaySent && FindStream(streamId) is null)

@@ -133,13 +133,15 @@ internal sealed class Http2FrameWriter : IEpollWork
         }
     }
 
-    /// <summary>A response head, or trailers when <paramref name="statusCode"/> is 0.</summary>
-    public void WriteHeaders(int streamId, int statusCode, IHeaderDictionary headers, bool endStream)
+    /// <summary>A response head, or trailers when <paramref name="statusCode"/> is 0. Returns the bytes of its frames.</summary>
+    public int WriteHeaders(int streamId, int statusCode, IHeaderDictionary headers, bool endStream)
     {
         lock (_sync)
         {
             var block = EncodeHeaders(statusCode, headers);
             WriteHeaderBlock(streamId, block, endStream);
+            var frames = Math.Max(1, (block.Length + _peerMaxFrameSize - 1) / _peerMaxFrameSize);
+            return block.Length + (frames * Http2FrameHeader.Size);
         }
     }
 
@@ -184,6 +186,7 @@ internal sealed class Http2FrameWriter : IEpollWork
                 data.Slice(written, allowed).CopyTo(span[9..]);
                 Commit(Http2FrameHeader.Size + allowed);
                 stream.SendWindow -= allowed;
+                stream.ResponseWireBytes += Http2FrameHeader.Size + allowed;
                 _connectionWindow -= allowed;
                 written += allowed;
                 if (last)

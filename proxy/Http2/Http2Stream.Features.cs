@@ -20,7 +20,8 @@ internal sealed partial class Http2Stream :
     IHttpRequestLifetimeFeature,
     IHttpResponseTrailersFeature,
     IHttpRequestIdentifierFeature,
-    IHttpResetFeature
+    IHttpResetFeature,
+    Telemetry.IRequestWireBytes
 {
     private Dictionary<Type, object?>? _overrides;
     private Stream? _requestStream;
@@ -59,7 +60,8 @@ internal sealed partial class Http2Stream :
             || typeof(TFeature) == typeof(IHttpRequestLifetimeFeature)
             || typeof(TFeature) == typeof(IHttpResponseTrailersFeature)
             || typeof(TFeature) == typeof(IHttpRequestIdentifierFeature)
-            || typeof(TFeature) == typeof(IHttpResetFeature))
+            || typeof(TFeature) == typeof(IHttpResetFeature)
+            || typeof(TFeature) == typeof(Telemetry.IRequestWireBytes))
         {
             return (TFeature)(object)this;
         }
@@ -124,6 +126,13 @@ internal sealed partial class Http2Stream :
 
         return _connection.ConnectionFeatures[key];
     }
+
+    // ---------------------------------------------------------------- wire bytes
+
+    long Telemetry.IRequestWireBytes.RequestBytes => RequestWireBytes;
+
+    /// <summary>The frames sent so far, and what the body writer still holds (the last flush comes after the handler).</summary>
+    long Telemetry.IRequestWireBytes.ResponseBytes => ResponseWireBytes + _responseBody.UnflushedBytes;
 
     // ---------------------------------------------------------------- request
 

@@ -83,6 +83,15 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     /// <summary>Bytes the client lets this stream send; guarded by the frame writer's lock. May go negative (SETTINGS).</summary>
     public long SendWindow { get; set; }
 
+    /// <summary>Bytes of the frames sent for this response so far; written under the frame writer's lock.</summary>
+    public long ResponseWireBytes { get; set; }
+
+    /// <summary>Bytes of the frames received for this request (head, DATA, trailers); read loop only.</summary>
+    public long RequestWireBytes { get; private set; }
+
+    /// <summary>A header block of this stream arrived in frames of these many bytes.</summary>
+    internal void AddRequestWireBytes(long bytes) => RequestWireBytes += bytes;
+
     /// <summary>The client reset the stream, or the server did.</summary>
     public bool IsReset => _reset;
 
@@ -406,6 +415,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     /// </summary>
     public int OnData(ReadOnlySequence<byte> data, int frameLength, bool endStream)
     {
+        RequestWireBytes += Http2FrameHeader.Size + frameLength;
         if (Interlocked.Add(ref _receiveWindow, -frameLength) < 0)
         {
             throw new Http2StreamException(StreamId, Http2ErrorCode.FlowControlError, "DATA beyond the stream's flow-control window");
@@ -702,6 +712,8 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _responseBytesSent = 0;
         _reset = false;
         _traceIdentifier = null;
+        ResponseWireBytes = 0;
+        RequestWireBytes = 0;
         _featureRevision++;
         _httpContext.Initialize(this);
     }
@@ -831,7 +843,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         if (!_headersSent)
         {
             _headersSent = true;
-            writer.WriteHeaders(StreamId, _statusCode, _responseHeaders, endStream && data.IsEmpty);
+            ResponseWireBytes += writer.WriteHeaders(StreamId, _statusCode, _responseHeaders, endStream && data.IsEmpty);
             if (endStream && data.IsEmpty)
             {
                 _endStreamSent = true;
@@ -854,7 +866,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
 
         if (hasTrailers)
         {
-            writer.WriteHeaders(StreamId, 0, _responseTrailers!, endStream: true);
+            ResponseWireBytes += writer.WriteHeaders(StreamId, 0, _responseTrailers!, endStream: true);
             _endStreamSent = true;
         }
 
@@ -914,7 +926,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _endStreamSent |= endStream;
         if (hasTrailers)
         {
-            writer.WriteHeaders(StreamId, 0, _responseTrailers!, endStream: true);
+            ResponseWireBytes += writer.WriteHeaders(StreamId, 0, _responseTrailers!, endStream: true);
             _endStreamSent = true;
         }
 
@@ -940,6 +952,6 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _started = true;
         _headersSent = true;
         _endStreamSent = true;
-        _connection.Writer.WriteHeaders(StreamId, status, NoHeaders, endStream: true);
+        ResponseWireBytes += _connection.Writer.WriteHeaders(StreamId, status, NoHeaders, endStream: true);
     }
 }

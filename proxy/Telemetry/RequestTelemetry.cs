@@ -52,9 +52,15 @@ internal sealed class RequestTelemetry : IAsyncDisposable
         var response = context.Response;
         var status = error is ForwarderError.RequestCanceled && !response.HasStarted ? ClientClosedRequest : response.StatusCode;
         long requestBytes, responseBytes;
-        if (context.Features.Get<ConnectionByteCounter>() is { } wire && !HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
+        var multiplexed = HttpProtocol.IsHttp2(request.Protocol) || HttpProtocol.IsHttp3(request.Protocol);
+        if (!multiplexed && context.Features.Get<ConnectionByteCounter>() is { } wire)
         {
             (requestBytes, responseBytes) = wire.TakeRequestBytes();
+        }
+        else if (multiplexed && context.Features.Get<IRequestWireBytes>() is { } stream)
+        {
+            // The proxy's own HTTP/2 server counts each stream's frames.
+            (requestBytes, responseBytes) = (stream.RequestBytes, stream.ResponseBytes);
         }
         else
         {
