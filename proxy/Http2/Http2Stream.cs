@@ -637,6 +637,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
                 }
             }
         }
+
         Interlocked.Exchange(ref _windowSignal, null)?.TrySetResult();
         try
         {
@@ -686,7 +687,11 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
         _scheme = null;
         _authority = null;
         _path = string.Empty;
+        _pathBase = string.Empty;
         _queryString = string.Empty;
+
+        // A body stream the application set is its request's, not the next one's.
+        _requestStream = null;
         _rawTarget = string.Empty;
         _malformed = null;
         _regularFieldSeen = false;
