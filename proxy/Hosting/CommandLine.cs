@@ -29,6 +29,11 @@ internal static class CommandLine
           --upstream-client sockets|lean
                                     HTTP client for plain-HTTP backends: SocketsHttpHandler or
                                     the pooled HTTP/1.1 pipe client (default lean)
+          --http1-server gatehouse|kestrel
+                                    HTTP/1.1 server for the cleartext listener: the proxy's
+                                    own, which serves a connection on the event loop that
+                                    accepted it, or Kestrel's (default kestrel; gatehouse
+                                    needs --transport epoll)
           --http2-server gatehouse|kestrel
                                     HTTP/2 server for h2 clients: the proxy's own, which runs
                                     each stream on the thread that read it, or Kestrel's
@@ -75,7 +80,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--http2-server" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--http1-server" or "--http2-server" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -205,6 +210,21 @@ internal static class CommandLine
                             break;
                         default:
                             error = $"--upstream-client: '{value}' is not one of sockets, lean";
+                            return null;
+                    }
+
+                    break;
+                case "--http1-server":
+                    switch (value)
+                    {
+                        case "gatehouse":
+                            options = options with { Http1Server = Http1Server.Gatehouse };
+                            break;
+                        case "kestrel":
+                            options = options with { Http1Server = Http1Server.Kestrel };
+                            break;
+                        default:
+                            error = $"--http1-server: '{value}' is not one of gatehouse, kestrel";
                             return null;
                     }
 

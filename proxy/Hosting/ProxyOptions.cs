@@ -94,6 +94,12 @@ public sealed record ProxyOptions
     /// <summary>Limits of the proxy's own HTTP/2 server.</summary>
     public Http2.Http2Limits Http2Limits { get; init; } = new();
 
+    /// <summary>Which HTTP/1.1 server answers the cleartext traffic listener.</summary>
+    public Http1Server Http1Server { get; init; } = Http1Server.Kestrel;
+
+    /// <summary>Limits of the proxy's own HTTP/1.1 server.</summary>
+    public Http1.Http1Limits Http1Limits { get; init; } = new();
+
     /// <summary>How long shutdown waits for in-flight requests to drain.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

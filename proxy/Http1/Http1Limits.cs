@@ -1,0 +1,30 @@
+namespace Gatehouse.Proxy.Http1;
+
+/// <summary>
+/// What one HTTP/1.1 client connection may ask of the proxy's own HTTP/1.1 server. The defaults are the
+/// ones the proxy gave Kestrel (and Kestrel's own where the proxy set none), so switching servers
+/// changes no limit an operator relies on.
+/// </summary>
+public sealed record Http1Limits
+{
+    /// <summary>A request line longer than this is answered 414.</summary>
+    public int MaxRequestLineSize { get; init; } = 8 * 1024;
+
+    /// <summary>The request head (request line and fields, line ends included) over this is answered 431.</summary>
+    public int MaxRequestHeadersTotalSize { get; init; } = 64 * 1024;
+
+    /// <summary>More header fields than this are answered 431.</summary>
+    public int MaxRequestHeaderCount { get; init; } = 100;
+
+    /// <summary>A chunk-size line (size, extensions and CRLF) longer than this is a bad request.</summary>
+    public int MaxChunkLineSize { get; init; } = 4 * 1024;
+
+    /// <summary>The trailer section of a chunked request body over this is a bad request.</summary>
+    public int MaxTrailersTotalSize { get; init; } = 16 * 1024;
+
+    /// <summary>An idle connection (between requests) is closed after this.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>A request head, once its first byte arrived, must be complete within this (slowloris).</summary>
+    public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
