@@ -95,7 +95,7 @@ public sealed record ProxyOptions
     public Http2.Http2Limits Http2Limits { get; init; } = new();
 
     /// <summary>Which HTTP/1.1 server answers the cleartext traffic listener.</summary>
-    public Http1Server Http1Server { get; init; } = Http1Server.Kestrel;
+    public Http1Server Http1Server { get; init; } = Http1Server.Gatehouse;
 
     /// <summary>Limits of the proxy's own HTTP/1.1 server.</summary>
     public Http1.Http1Limits Http1Limits { get; init; } = new();

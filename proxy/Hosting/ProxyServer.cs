@@ -40,6 +40,8 @@ public sealed class ProxyServer : IAsyncDisposable
     private IDisposable? _forwarder;
     private Http2.Http2ConnectionMiddleware? _http2;
     private EpollLoopGroup? _loops;
+    private EpollTransportFactory? _transport;
+    private Http1.Http1Host? _http1;
 
     /// <summary>The epoll transport's loops, or null on the socket transport.</summary>
     internal EpollLoopGroup? EventLoops => _loops;
@@ -169,6 +171,7 @@ public sealed class ProxyServer : IAsyncDisposable
         if (_options.Transport == ProxyTransport.Epoll)
         {
             _loops = new EpollLoopGroup(_options.EventLoops, _loggerFactory);
+            _transport = new EpollTransportFactory(_loops, _loggerFactory);
         }
 
         IHttpForwarder forwarder = _options.UpstreamClient == UpstreamClient.Lean
@@ -181,18 +184,42 @@ public sealed class ProxyServer : IAsyncDisposable
             _http2 = new Http2.Http2ConnectionMiddleware(proxyHandler.InvokeAsync, _options.Http2Limits, _loggerFactory.CreateLogger<Http2.Http2ConnectionMiddleware>(), Metrics.Http2Error);
         }
 
-        _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
-        _traffic.Run(proxyHandler.InvokeAsync);
+        if (_options.Http1Server == Http1Server.Gatehouse && _transport is not null && _options.TrafficProtocols == HttpProtocols.Http1)
+        {
+            // The cleartext listener is ours, outside Kestrel: its connections never wait for the thread pool.
+            _http1 = new Http1.Http1Host(proxyHandler.InvokeAsync, _options.Http1Limits, Telemetry.CountConnections, _loggerFactory.CreateLogger<Http1.Http1Host>());
+        }
+
+        // Without an HTTPS listener and with the cleartext one ours, Kestrel has nothing to serve
+        // (and would bind its default address if started with no endpoint).
+        if (_http1 is null || _options.HttpsPort is not null)
+        {
+            _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
+            _traffic.Run(proxyHandler.InvokeAsync);
+        }
 
         var adminHandler = new AdminRequestHandler(State, _exposition, Telemetry.Series);
         _admin = BuildApp(_options.AdminAddress ?? _options.Address, _options.AdminPort, HttpProtocols.Http1, isTraffic: false);
         _admin.Run(adminHandler.InvokeAsync);
 
         // Traffic first: once the admin port answers (readiness probes, tests), traffic is already bound.
-        await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (_http1 is not null)
+        {
+            _http1.Listen(_transport!, new IPEndPoint(_options.Address, _options.HttpPort));
+            HttpPort = ((IPEndPoint)_http1.EndPoint!).Port;
+        }
+
+        if (_traffic is not null)
+        {
+            await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
+            if (_http1 is null)
+            {
+                HttpPort = BoundPort(_traffic, "http");
+            }
+        }
+
         await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
-        HttpPort = BoundPort(_traffic, "http");
-        HttpsPort = TlsHandshakes is null ? 0 : BoundPort(_traffic, "https");
+        HttpsPort = TlsHandshakes is null ? 0 : BoundPort(_traffic!, "https");
         AdminPort = BoundPort(_admin, "http");
         _watcher?.Start();
     }
@@ -205,10 +232,18 @@ public sealed class ProxyServer : IAsyncDisposable
             return;
         }
 
+        var stops = new List<Task>(2);
+        if (_http1 is not null)
+        {
+            stops.Add(StopHttp1Async(_http1, cancellationToken));
+        }
+
         if (_traffic is not null)
         {
-            await _traffic.StopAsync(cancellationToken).ConfigureAwait(false);
+            stops.Add(_traffic.StopAsync(cancellationToken));
         }
+
+        await Task.WhenAll(stops).ConfigureAwait(false);
 
         if (_admin is not null)
         {
@@ -222,9 +257,22 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    private async Task StopHttp1Async(Http1.Http1Host http1, CancellationToken cancellationToken)
+    {
+        // Kestrel's listener drains within the host's ShutdownTimeout; ours gets the same time.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ShutdownTimeout);
+        await http1.StopAsync(timeout.Token).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (_http1 is not null)
+        {
+            await _http1.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_traffic is not null)
         {
             await _traffic.DisposeAsync().ConfigureAwait(false);
@@ -273,7 +321,7 @@ public sealed class ProxyServer : IAsyncDisposable
             if (_loops is not null)
             {
                 // Replaces the socket transport: Kestrel binds with the last factory registered that can bind the endpoint.
-                builder.Services.AddSingleton<IConnectionListenerFactory>(new EpollTransportFactory(_loops, _loggerFactory));
+                builder.Services.AddSingleton<IConnectionListenerFactory>(_transport!);
             }
         }
 
@@ -295,19 +343,23 @@ public sealed class ProxyServer : IAsyncDisposable
                 kestrel.Limits.MaxConcurrentConnections = 64;
             }
 
-            kestrel.Listen(address, port, listen =>
+            if (!isTraffic || _http1 is null)
             {
-                listen.Protocols = protocols;
-                if (isTraffic)
+                kestrel.Listen(address, port, listen =>
                 {
-                    listen.Use(Telemetry.CountConnections);
-                    if (protocols == HttpProtocols.Http2 && _http2 is not null)
+                    listen.Protocols = protocols;
+                    if (isTraffic)
                     {
-                        listen.Use(_http2.PriorKnowledge);
+                        listen.Use(Telemetry.CountConnections);
+                        if (protocols == HttpProtocols.Http2 && _http2 is not null)
+                        {
+                            listen.Use(_http2.PriorKnowledge);
+                        }
                     }
-                }
-            });
-                        if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort)
+                });
+            }
+
+            if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort)
             {
                 // ALPN offers h2 and http/1.1; the handshake handler picks certificate and settings per SNI.
                 kestrel.Listen(address, httpsPort, listen =>

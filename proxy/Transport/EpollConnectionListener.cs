@@ -8,7 +8,9 @@ namespace Gatehouse.Proxy.Transport;
 
 /// <summary>
 /// A listening socket on one loop. Connections are accepted on that loop's thread, handed to the
-/// loops in turn, and start reading at once; Kestrel takes them from <see cref="AcceptAsync"/>.
+/// loops in turn, and start reading at once; Kestrel takes them from <see cref="AcceptAsync"/>, or, for
+/// a listener bound with a direct handler, the handler gets each one on the accepting thread (no
+/// hand-off to the thread pool, which is what Kestrel's dispatcher does with every connection).
 /// </summary>
 internal sealed class EpollConnectionListener : EpollHandler, IConnectionListener
 {
@@ -19,6 +21,7 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
     private readonly EpollLoop _acceptLoop;
     private readonly int _fd;
     private readonly ILogger _logger;
+    private readonly Action<EpollConnection>? _direct;
     private readonly Channel<ConnectionContext?> _accepted = System.Threading.Channels.Channel.CreateUnbounded<ConnectionContext?>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private readonly Timer _retry;
@@ -26,8 +29,9 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
     private int _unbound;
     private volatile bool _stopped;
 
-    public EpollConnectionListener(EpollLoopGroup loops, int fd, EndPoint endPoint, ILogger logger)
+    public EpollConnectionListener(EpollLoopGroup loops, int fd, EndPoint endPoint, ILogger logger, Action<EpollConnection>? direct = null)
     {
+        _direct = direct;
         _loops = loops;
         _fd = fd;
         _logger = logger;
@@ -63,8 +67,16 @@ internal sealed class EpollConnectionListener : EpollHandler, IConnectionListene
             try
             {
                 var socket = EpollSocket.Accepted(_loops.Next(), fd);
-                _accepted.Writer.TryWrite(new EpollConnection(socket, EndPoint, remote));
+                var connection = new EpollConnection(socket, EndPoint, remote);
                 _loops.CountAccepted();
+                if (_direct is not null)
+                {
+                    _direct(connection);
+                }
+                else
+                {
+                    _accepted.Writer.TryWrite(connection);
+                }
             }
             catch (Exception ex)
             {

@@ -16,13 +16,24 @@ internal sealed class EpollTransportFactory(EpollLoopGroup loops, ILoggerFactory
 
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
-    public unsafe ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         if (endpoint is not IPEndPoint ip)
         {
             throw new NotSupportedException($"The epoll transport listens on IP endpoints only, not {endpoint}.");
         }
 
+        return ValueTask.FromResult<IConnectionListener>(Bind(ip, direct: null));
+    }
+
+    /// <summary>
+    /// Listens outside Kestrel: every accepted connection goes to <paramref name="direct"/> on the thread
+    /// that accepted it. Unbinding or disposing the listener stops accepting; the connections are the handler's.
+    /// </summary>
+    public EpollConnectionListener BindDirect(IPEndPoint endpoint, Action<EpollConnection> direct) => Bind(endpoint, direct);
+
+    private unsafe EpollConnectionListener Bind(IPEndPoint ip, Action<EpollConnection>? direct)
+    {
         var family = ip.AddressFamily == AddressFamily.InterNetwork ? AF_INET : AF_INET6;
         var fd = Check(socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), "socket");
         try
@@ -58,8 +69,7 @@ internal sealed class EpollTransportFactory(EpollLoopGroup loops, ILoggerFactory
             length = NativeSocketAddress.MaxLength;
             Check(getsockname(fd, address, &length), "getsockname");
             var bound = NativeSocketAddress.Read(address, length) ?? ip;
-            IConnectionListener listener = new EpollConnectionListener(loops, fd, bound, loggerFactory.CreateLogger<EpollConnectionListener>());
-            return ValueTask.FromResult(listener);
+            return new EpollConnectionListener(loops, fd, bound, loggerFactory.CreateLogger<EpollConnectionListener>(), direct);
         }
         catch
         {

@@ -1,0 +1,564 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Runtime.CompilerServices;
+using Gatehouse.Proxy.Http2;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Proxy.Http1;
+
+/// <summary>
+/// One HTTP/1.x client connection, server side (RFC 9112), served on the thread that reads it: the
+/// head is parsed as soon as its last byte arrives and the handler runs right there, so a new
+/// connection's first request costs no hop to the thread pool. One request at a time; the connection
+/// is the request's feature collection and is reset, not reallocated, between requests.
+/// </summary>
+internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
+{
+    // Phases the deadline tick and the read loop agree on with one compare-exchange.
+    private const int Idle = 0;          // waiting for a request's first byte (keep-alive timeout)
+    private const int ReadingHead = 1;   // part of a head is here (headers timeout)
+    private const int Processing = 2;    // a request is being served: no deadline
+    private const int Closed = 3;        // the deadline or shutdown ended the connection
+
+    private readonly ConnectionContext _context;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly RequestDelegate _handler;
+    private readonly Http1Limits _limits;
+    private readonly Http1Host _host;
+    private readonly ILogger _logger;
+    private readonly Http1RequestHead _head = new();
+    private readonly Http2FieldStrings _strings = new();
+    private readonly DefaultHttpContext _httpContext;
+    private readonly HeaderDictionary _responseHeaders = new();
+    private readonly Http1RequestBody _requestBody;
+    private readonly Http1ResponseBody _responseBody;
+
+    private List<(Func<object, Task> Callback, object State)>? _onStarting;
+    private List<(Func<object, Task> Callback, object State)>? _onCompleted;
+    private byte[]? _headCopy;
+
+    private int _phase;
+    private long _deadline;
+    private volatile bool _closeRequested;
+    private long _requestCount;
+
+    // Per request.
+    private int _statusCode;
+    private string? _reasonPhrase;
+    private bool _started;
+    private bool _keepAlive;
+    private bool _upgraded;
+    private bool _continueSent;
+    private Http1ResponseFraming _framing;
+    private long _declaredResponseLength;
+    private string? _traceIdentifier;
+
+    public Http1ServerConnection(ConnectionContext context, RequestDelegate handler, Http1Limits limits, Http1Host host, ILogger logger)
+    {
+        _context = context;
+        _input = context.Transport.Input;
+        _output = context.Transport.Output;
+        _handler = handler;
+        _limits = limits;
+        _host = host;
+        _logger = logger;
+        _requestBody = new Http1RequestBody(this, _input, limits);
+        _responseBody = new Http1ResponseBody(this, _output);
+        if (context.RemoteEndPoint is IPEndPoint remote)
+        {
+            RemoteIpAddress = remote.Address;
+            RemotePort = remote.Port;
+        }
+
+        if (context.LocalEndPoint is IPEndPoint local)
+        {
+            LocalIpAddress = local.Address;
+            LocalPort = local.Port;
+        }
+
+        _httpContext = new DefaultHttpContext(this);
+    }
+
+    public IFeatureCollection ConnectionFeatures => _context.Features;
+
+    public string ConnectionId
+    {
+        get => _context.ConnectionId;
+        set => _context.ConnectionId = value;
+    }
+
+    public IPAddress? RemoteIpAddress { get; set; }
+
+    public IPAddress? LocalIpAddress { get; set; }
+
+    public int RemotePort { get; set; }
+
+    public int LocalPort { get; set; }
+
+    internal Http1RequestHead Head => _head;
+
+    internal bool ResponseStarted => _started;
+
+    internal Http1ResponseFraming Framing => _framing;
+
+    internal long DeclaredResponseLength => _declaredResponseLength;
+
+    internal bool IsHeadRequest => ReferenceEquals(_head.Method, HttpMethods.Head);
+
+    public async Task ProcessAsync()
+    {
+        _host.Register(this);
+        try
+        {
+            while (await ReadHeadAsync().ConfigureAwait(false))
+            {
+                await ServeAsync().ConfigureAwait(false);
+                if (!_keepAlive || _closeRequested || _upgraded)
+                {
+                    break;
+                }
+
+                Recycle();
+            }
+
+            // What the last response left in the writer goes out before the socket closes.
+            await _output.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client left or the connection was aborted (deadline, shutdown): nothing to answer.
+            Log.ConnectionEnded(_logger, ConnectionId, ex.Message);
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(_logger, ConnectionId, ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _phase, Closed);
+            _host.Unregister(this);
+            if (_headCopy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_headCopy);
+                _headCopy = null;
+            }
+
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            await _context.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Called by the host once a second: a connection past its keep-alive or headers deadline is closed.</summary>
+    internal void CheckDeadline(long now)
+    {
+        var phase = Volatile.Read(ref _phase);
+        if (phase is Idle or ReadingHead && now > Volatile.Read(ref _deadline)
+            && Interlocked.CompareExchange(ref _phase, Closed, phase) == phase)
+        {
+            Log.DeadlinePassed(_logger, ConnectionId, phase == Idle ? "keep-alive timeout" : "request headers timeout");
+            _context.Abort(new ConnectionAbortedException(phase == Idle ? "Keep-alive timeout." : "Request headers timeout."));
+        }
+    }
+
+    /// <summary>Shutdown: an idle connection closes now, a busy one after its response (with Connection: close).</summary>
+    internal void RequestClose()
+    {
+        _closeRequested = true;
+        if (Volatile.Read(ref _phase) == Idle && Interlocked.CompareExchange(ref _phase, Closed, Idle) == Idle)
+        {
+            _context.Abort(new ConnectionAbortedException("The server is shutting down."));
+        }
+    }
+
+    internal void Abort(string reason) => _context.Abort(new ConnectionAbortedException(reason));
+
+    // ---------------------------------------------------------------- request head
+
+    /// <returns>False when the connection ends instead (client closed between requests, a rejected head, a deadline).</returns>
+    private async ValueTask<bool> ReadHeadAsync()
+    {
+        Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_limits.KeepAliveTimeout.TotalMilliseconds);
+        if (Interlocked.CompareExchange(ref _phase, Idle, Processing) == Closed || _closeRequested)
+        {
+            return false;
+        }
+
+        long scanned = 0;
+        var sawBytes = false;
+        while (true)
+        {
+            var read = _input.ReadAsync();
+            var result = read.IsCompletedSuccessfully ? read.Result : await read.ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (buffer.IsEmpty)
+            {
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    return false;
+                }
+
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+
+            if (!sawBytes)
+            {
+                sawBytes = true;
+                Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_limits.HeadersTimeout.TotalMilliseconds);
+                if (Interlocked.CompareExchange(ref _phase, ReadingHead, Idle) != Idle)
+                {
+                    return false;
+                }
+            }
+
+            switch (Http1HeadParser.FindHeadEnd(buffer, ref scanned, _limits, out var headLength, out var rejection))
+            {
+                case Http1HeadScan.Complete:
+                    var head = buffer.Slice(0, headLength);
+                    var parsed = Parse(head, out rejection);
+                    _input.AdvanceTo(head.End);
+                    if (!parsed)
+                    {
+                        await RejectAsync(rejection).ConfigureAwait(false);
+                        return false;
+                    }
+
+                    if (Interlocked.CompareExchange(ref _phase, Processing, ReadingHead) != ReadingHead)
+                    {
+                        return false;
+                    }
+
+                    return true;
+
+                case Http1HeadScan.Rejected:
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    await RejectAsync(rejection).ConfigureAwait(false);
+                    return false;
+
+                default:
+                    if (result.IsCompleted)
+                    {
+                        // The client ended part-way through a head: nothing to answer.
+                        _input.AdvanceTo(buffer.End);
+                        return false;
+                    }
+
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                    break;
+            }
+        }
+    }
+
+    private bool Parse(in ReadOnlySequence<byte> head, out Http1Rejection rejection)
+    {
+        if (head.IsSingleSegment)
+        {
+            return Http1HeadParser.TryParse(head.FirstSpan, _head, _strings, _limits, out rejection);
+        }
+
+        var length = (int)head.Length;
+        if (_headCopy is null || _headCopy.Length < length)
+        {
+            if (_headCopy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_headCopy);
+            }
+
+            _headCopy = ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        head.CopyTo(_headCopy);
+        return Http1HeadParser.TryParse(_headCopy.AsSpan(0, length), _head, _strings, _limits, out rejection);
+    }
+
+    /// <summary>A head the server refuses (400, 414, 431, 505): answered without the handler, then the connection closes.</summary>
+    private async ValueTask RejectAsync(Http1Rejection rejection)
+    {
+        Log.RequestRejected(_logger, ConnectionId, rejection.StatusCode, rejection.Reason);
+        _keepAlive = false;
+        Http1ResponseHeadWriter.WriteRejection(_output, rejection.StatusCode);
+        await _output.FlushAsync().ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    private async ValueTask ServeAsync()
+    {
+        _requestCount++;
+        _keepAlive = _head.KeepAlive;
+        _requestBody.Start(_head.BodyKind, _head.ContentLength);
+        _head.Headers.JoinCookies();
+
+        Exception? failure = null;
+        try
+        {
+            var task = _handler(_httpContext);
+            if (!task.IsCompletedSuccessfully)
+            {
+                await task.ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        try
+        {
+            await CompleteResponseAsync(failure).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_onCompleted is { Count: > 0 })
+            {
+                await RunOnCompletedAsync().ConfigureAwait(false);
+            }
+        }
+
+        if (!_upgraded && !_requestBody.TryFinish())
+        {
+            // Unread body bytes cannot be told from the next request's: the connection ends.
+            _keepAlive = false;
+        }
+    }
+
+    private async ValueTask CompleteResponseAsync(Exception? failure)
+    {
+        if (failure is not null)
+        {
+            Log.HandlerFailed(_logger, ConnectionId, failure);
+            if (_started)
+            {
+                // Part of the response is out: the client must not take it for a whole one.
+                _keepAlive = false;
+                Abort("The application failed after the response started.");
+                return;
+            }
+
+            _responseHeaders.Clear();
+            _statusCode = StatusCodes.Status500InternalServerError;
+            _reasonPhrase = null;
+            _responseBody.Discard();
+        }
+
+        if (_upgraded)
+        {
+            return;
+        }
+
+        if (!_started)
+        {
+            if (_onStarting is { Count: > 0 })
+            {
+                await RunOnStartingAsync().ConfigureAwait(false);
+            }
+
+            // Nothing was written: the response has no body, said with Content-Length: 0 rather than a chunked end.
+            WriteHead(endingEmpty: true);
+        }
+
+        if (!_responseBody.TryEnd(out var shortBy))
+        {
+            Log.ResponseTooShort(_logger, ConnectionId, _declaredResponseLength, shortBy);
+            _keepAlive = false;
+            Abort("The response ended before its Content-Length.");
+            return;
+        }
+
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            await flush.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Before the first body byte, and at the end of a response that wrote none.</summary>
+    internal void EnsureStarted()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        if (_onStarting is { Count: > 0 })
+        {
+            // GetMemory cannot wait; OnStarting callbacks are short and synchronous in practice.
+            RunOnStartingAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        WriteHead(endingEmpty: false);
+    }
+
+    internal async ValueTask StartAsync()
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        if (_onStarting is { Count: > 0 })
+        {
+            await RunOnStartingAsync().ConfigureAwait(false);
+        }
+
+        WriteHead(endingEmpty: false);
+    }
+
+    private void WriteHead(bool endingEmpty)
+    {
+        _started = true;
+        _responseHeaders.IsReadOnly = true;
+        if (_closeRequested)
+        {
+            _keepAlive = false;
+        }
+
+        var status = _statusCode == 0 ? StatusCodes.Status200OK : _statusCode;
+        var noBody = IsHeadRequest || status is < 200 or 204 or 304;
+        var declared = _responseHeaders.ContentLength;
+        var appChunked = Http1ResponseHeadWriter.HasChunkedTransferEncoding(_responseHeaders);
+        var addChunked = false;
+        var addContentLengthZero = false;
+        if (declared is { } length && !appChunked)
+        {
+            _declaredResponseLength = length;
+            _framing = noBody ? Http1ResponseFraming.None : Http1ResponseFraming.ContentLength;
+        }
+        else if (noBody)
+        {
+            _framing = Http1ResponseFraming.None;
+        }
+        else if (endingEmpty && !appChunked)
+        {
+            addContentLengthZero = true;
+            _declaredResponseLength = 0;
+            _framing = Http1ResponseFraming.ContentLength;
+        }
+        else if (_head.IsHttp11)
+        {
+            // Transfer-Encoding beats Content-Length: a response that has both is framed by the chunks (RFC 9112 6.3).
+            addChunked = !appChunked;
+            _framing = Http1ResponseFraming.Chunked;
+        }
+        else
+        {
+            // An HTTP/1.0 client knows no chunks: the body ends with the connection.
+            _keepAlive = false;
+            _framing = Http1ResponseFraming.UntilClose;
+        }
+
+        if (Http1ResponseHeadWriter.HasConnectionClose(_responseHeaders))
+        {
+            _keepAlive = false;
+        }
+
+        Http1ResponseHeadWriter.Write(
+            _output,
+            status,
+            _reasonPhrase,
+            _responseHeaders,
+            connection: !_keepAlive ? Http1ConnectionHeader.Close : !_head.IsHttp11 ? Http1ConnectionHeader.KeepAlive : Http1ConnectionHeader.None,
+            addChunked,
+            addContentLengthZero);
+    }
+
+    private async ValueTask RunOnStartingAsync()
+    {
+        var callbacks = _onStarting!;
+        for (var i = callbacks.Count - 1; i >= 0; i--)
+        {
+            var (callback, state) = callbacks[i];
+            await callback(state).ConfigureAwait(false);
+        }
+
+        callbacks.Clear();
+    }
+
+    private async ValueTask RunOnCompletedAsync()
+    {
+        var callbacks = _onCompleted!;
+        for (var i = callbacks.Count - 1; i >= 0; i--)
+        {
+            var (callback, state) = callbacks[i];
+            try
+            {
+                await callback(state).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.HandlerFailed(_logger, ConnectionId, ex);
+            }
+        }
+
+        callbacks.Clear();
+    }
+
+    /// <summary>"HTTP/1.1 100 Continue", once, when the application first reads a body the client holds back for it.</summary>
+    internal void SendContinueIfExpected()
+    {
+        if (_continueSent || !_head.ExpectContinue || _started)
+        {
+            return;
+        }
+
+        _continueSent = true;
+        Http1ResponseHeadWriter.WriteContinue(_output);
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _ = flush.AsTask();
+        }
+    }
+
+    private void Recycle()
+    {
+        _httpContext.Uninitialize();
+        _head.Reset();
+        _responseHeaders.IsReadOnly = false;
+        _responseHeaders.Clear();
+        _responseBody.Reset();
+        _requestBody.Reset();
+        _onStarting?.Clear();
+        _onCompleted?.Clear();
+        _overrides?.Clear();
+        _pathBase = string.Empty;
+        _requestStream = null;
+        _statusCode = 0;
+        _reasonPhrase = null;
+        _started = false;
+        _continueSent = false;
+        _framing = Http1ResponseFraming.None;
+        _declaredResponseLength = -1;
+        _traceIdentifier = null;
+        _featureRevision++;
+        _httpContext.Initialize(this);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "HTTP/1.1 connection {ConnectionId} ended: {Reason}")]
+        public static partial void ConnectionEnded(ILogger logger, string connectionId, string reason);
+
+        [LoggerMessage(2, LogLevel.Error, "HTTP/1.1 connection {ConnectionId} failed")]
+        public static partial void ConnectionFailed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Debug, "HTTP/1.1 connection {ConnectionId}: request refused with {Status}: {Reason}")]
+        public static partial void RequestRejected(ILogger logger, string connectionId, int status, string reason);
+
+        [LoggerMessage(4, LogLevel.Error, "HTTP/1.1 connection {ConnectionId}: the application failed")]
+        public static partial void HandlerFailed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Warning, "HTTP/1.1 connection {ConnectionId}: the response ended {ShortBy} bytes short of its Content-Length {Declared}")]
+        public static partial void ResponseTooShort(ILogger logger, string connectionId, long declared, long shortBy);
+
+        [LoggerMessage(6, LogLevel.Debug, "HTTP/1.1 connection {ConnectionId} closed: {Reason}")]
+        public static partial void DeadlinePassed(ILogger logger, string connectionId, string reason);
+    }
+}
