@@ -32,8 +32,8 @@ internal static class CommandLine
           --http1-server gatehouse|kestrel
                                     HTTP/1.1 server for the cleartext listener: the proxy's
                                     own, which serves a connection on the event loop that
-                                    accepted it, or Kestrel's (default kestrel; gatehouse
-                                    needs --transport epoll)
+                                    accepted it, or Kestrel's (default gatehouse; with
+                                    --transport sockets, Kestrel's)
           --http2-server gatehouse|kestrel
                                     HTTP/2 server for h2 clients: the proxy's own, which runs
                                     each stream on the thread that read it, or Kestrel's

@@ -187,7 +187,7 @@ public sealed class ProxyServer : IAsyncDisposable
         if (_options.Http1Server == Http1Server.Gatehouse && _transport is not null && _options.TrafficProtocols == HttpProtocols.Http1)
         {
             // The cleartext listener is ours, outside Kestrel: its connections never wait for the thread pool.
-            _http1 = new Http1.Http1Host(proxyHandler.InvokeAsync, _options.Http1Limits, Telemetry.CountConnections, _loggerFactory.CreateLogger<Http1.Http1Host>());
+            _http1 = new Http1.Http1Host(proxyHandler.InvokeAsync, _options.Http1Limits, Telemetry.CountConnections, _loggerFactory.CreateLogger<Http1.Http1Host>(), Metrics.Http1Rejected);
         }
 
         // Without an HTTPS listener and with the cleartext one ours, Kestrel has nothing to serve

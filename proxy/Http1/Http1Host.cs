@@ -15,7 +15,6 @@ internal sealed class Http1Host : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Http1ServerConnection, byte> _connections = new();
     private readonly ConnectionDelegate _pipeline;
-    private readonly Http1Limits _limits;
     private readonly ILogger _logger;
     private readonly Timer _deadlines;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -23,15 +22,18 @@ internal sealed class Http1Host : IAsyncDisposable
     private int _stopping;
 
     /// <param name="connectionMiddleware">Runs around each connection (the traffic listener's connection counting), as on Kestrel's listener.</param>
-    public Http1Host(RequestDelegate handler, Http1Limits limits, Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware, ILogger logger)
+    /// <param name="onRejected">Told the status of every request head refused before the handler (a metric).</param>
+    public Http1Host(RequestDelegate handler, Http1Limits limits, Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware, ILogger logger, Action<int>? onRejected = null)
     {
-        _limits = limits;
         _logger = logger;
+        OnRejected = onRejected;
         _pipeline = connectionMiddleware(connection => new Http1ServerConnection(connection, handler, limits, this, logger).ProcessAsync());
         _deadlines = new Timer(static state => ((Http1Host)state!).CheckDeadlines(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     public System.Net.EndPoint? EndPoint => _listener?.EndPoint;
+
+    internal Action<int>? OnRejected { get; }
 
     public void Listen(EpollTransportFactory transport, System.Net.IPEndPoint endPoint)
         => _listener = transport.BindDirect(endPoint, Accept);

@@ -27,4 +27,13 @@ public sealed record Http1Limits
 
     /// <summary>A request head, once its first byte arrived, must be complete within this (slowloris).</summary>
     public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// While the request body is being read, the client must send something within this of each read
+    /// (nginx's client_body_timeout); otherwise the connection is closed.
+    /// </summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A response the client stops reading (the socket's send buffer stays full) for this long loses its connection (nginx's send_timeout).</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

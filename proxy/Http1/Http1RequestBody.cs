@@ -165,7 +165,7 @@ internal sealed class Http1RequestBody : PipeReader
 
     private async ValueTask<ReadResult> AwaitReadAsync(ValueTask<ReadResult> pending, CancellationToken cancellationToken)
     {
-        var input = await pending.ConfigureAwait(false);
+        var input = await WaitAsync(pending).ConfigureAwait(false);
         while (true)
         {
             var result = Frame(input, out var framingEnd);
@@ -176,7 +176,26 @@ internal sealed class Http1RequestBody : PipeReader
             }
 
             _input.AdvanceTo(framingEnd, input.Buffer.End);
-            input = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            input = await WaitAsync(_input.ReadAsync(cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A read that has to wait for the client counts against the body timeout.</summary>
+    private async ValueTask<ReadResult> WaitAsync(ValueTask<ReadResult> read)
+    {
+        if (read.IsCompleted)
+        {
+            return await read.ConfigureAwait(false);
+        }
+
+        _connection.BeginWait(_connection.Limits.BodyTimeout, "the client sent no request body bytes within the body timeout");
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        finally
+        {
+            _connection.EndWait();
         }
     }
 

@@ -142,7 +142,7 @@ internal sealed class Http1ResponseBody : PipeWriter
             _connection.EnsureStarted();
         }
 
-        return _output.FlushAsync(cancellationToken);
+        return _connection.FlushOutputAsync(cancellationToken);
     }
 
     public override void CancelPendingFlush() => _output.CancelPendingFlush();

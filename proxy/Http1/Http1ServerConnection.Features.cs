@@ -219,7 +219,7 @@ internal sealed partial class Http1ServerConnection :
         _responseHeaders[Microsoft.Net.Http.Headers.HeaderNames.Connection] = "Upgrade";
         await StartAsync().ConfigureAwait(false);
         _upgraded = true;
-        await _output.FlushAsync().ConfigureAwait(false);
+        await FlushOutputAsync().ConfigureAwait(false);
 
         // From here the connection's bytes are the application's, both ways.
         return new Http1UpgradedStream(_input, _output);
@@ -307,7 +307,7 @@ internal sealed partial class Http1ServerConnection :
         await StartAsync().ConfigureAwait(false);
         if (_responseBody.TryEnd(out _))
         {
-            await _output.FlushAsync().ConfigureAwait(false);
+            await FlushOutputAsync().ConfigureAwait(false);
         }
     }
 }

@@ -44,6 +44,8 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     private int _phase;
     private long _deadline;
+    private long _waitDeadline;
+    private string? _waitingFor;
     private volatile bool _closeRequested;
     private long _requestCount;
 
@@ -127,7 +129,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             }
 
             // What the last response left in the writer goes out before the socket closes.
-            await _output.FlushAsync().ConfigureAwait(false);
+            await FlushOutputAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -154,9 +156,49 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         }
     }
 
-    /// <summary>Called by the host once a second: a connection past its keep-alive or headers deadline is closed.</summary>
+    /// <summary>A body read or a send is waiting on the client: it must progress within <paramref name="timeout"/>.</summary>
+    internal void BeginWait(TimeSpan timeout, string what)
+    {
+        _waitingFor = what;
+        Volatile.Write(ref _waitDeadline, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+    }
+
+    internal void EndWait() => Volatile.Write(ref _waitDeadline, 0);
+
+    internal Http1Limits Limits => _limits;
+
+    /// <summary>Awaits a send; one the client holds up past the send timeout ends the connection.</summary>
+    internal ValueTask<FlushResult> FlushOutputAsync(CancellationToken cancellationToken = default)
+    {
+        var flush = _output.FlushAsync(cancellationToken);
+        return flush.IsCompletedSuccessfully ? flush : AwaitFlushAsync(flush);
+    }
+
+    private async ValueTask<FlushResult> AwaitFlushAsync(ValueTask<FlushResult> flush)
+    {
+        BeginWait(_limits.SendTimeout, "the client did not read the response within the send timeout");
+        try
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWait();
+        }
+    }
+
+    /// <summary>Called by the host once a second: a connection past its keep-alive, headers, body or send deadline is closed.</summary>
     internal void CheckDeadline(long now)
     {
+        var wait = Volatile.Read(ref _waitDeadline);
+        if (wait != 0 && now > wait && Volatile.Read(ref _phase) == Processing)
+        {
+            Log.DeadlinePassed(_logger, ConnectionId, _waitingFor ?? "timeout");
+            _keepAlive = false;
+            _context.Abort(new ConnectionAbortedException("Timed out waiting for the client."));
+            return;
+        }
+
         var phase = Volatile.Read(ref _phase);
         if (phase is Idle or ReadingHead && now > Volatile.Read(ref _deadline)
             && Interlocked.CompareExchange(ref _phase, Closed, phase) == phase)
@@ -282,9 +324,10 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private async ValueTask RejectAsync(Http1Rejection rejection)
     {
         Log.RequestRejected(_logger, ConnectionId, rejection.StatusCode, rejection.Reason);
+        _host.OnRejected?.Invoke(rejection.StatusCode);
         _keepAlive = false;
         Http1ResponseHeadWriter.WriteRejection(_output, rejection.StatusCode);
-        await _output.FlushAsync().ConfigureAwait(false);
+        await FlushOutputAsync().ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- serving
@@ -372,7 +415,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             return;
         }
 
-        var flush = _output.FlushAsync();
+        var flush = FlushOutputAsync();
         if (!flush.IsCompletedSuccessfully)
         {
             await flush.ConfigureAwait(false);

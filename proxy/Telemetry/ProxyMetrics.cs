@@ -16,6 +16,7 @@ internal sealed class ProxyMetrics : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _tlsHandshakes;
     private readonly Counter<long> _http2Errors;
+    private readonly Counter<long> _http1Rejections;
     private volatile Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>>? _certificates;
 
     /// <param name="state">The route table state the gauges read.</param>
@@ -56,6 +57,10 @@ internal sealed class ProxyMetrics : IDisposable
         _http2Errors = _meter.CreateCounter<long>(
             "gatehouse_http2_errors_total",
             description: "HTTP/2 connections (GOAWAY) and streams (RST_STREAM) the proxy's own HTTP/2 server ended for a client's error, by scope and RFC 9113 error code.");
+
+        _http1Rejections = _meter.CreateCounter<long>(
+            "gatehouse_http1_rejected_requests_total",
+            description: "HTTP/1.x requests the proxy's own HTTP/1.1 server refused before routing (malformed or oversized heads, ambiguous framing), by status answered.");
 
         _tlsHandshakes = _meter.CreateCounter<long>(
             "gatehouse_tls_handshakes_total",
@@ -134,6 +139,21 @@ internal sealed class ProxyMetrics : IDisposable
     /// <summary>The HTTP/2 server ended a connection or a stream because of what the client sent.</summary>
     public void Http2Error(string scope, Http2.Http2ErrorCode code)
         => _http2Errors.Add(1, new KeyValuePair<string, object?>("scope", scope), new KeyValuePair<string, object?>("code", Http2.Http2ErrorNames.Of(code)));
+
+    public void Http1Rejected(int status)
+        => _http1Rejections.Add(1, new KeyValuePair<string, object?>("code", StatusLabel(status)));
+
+    private static string StatusLabel(int status) => status switch
+    {
+        400 => "400",
+        408 => "408",
+        413 => "413",
+        414 => "414",
+        431 => "431",
+        501 => "501",
+        505 => "505",
+        _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public void Dispose() => _meter.Dispose();
 

@@ -46,6 +46,41 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(null, Http1Server.Gatehouse)]
+    [InlineData("gatehouse", Http1Server.Gatehouse)]
+    [InlineData("kestrel", Http1Server.Kestrel)]
+    public void Http1ServerFlag(string? value, Http1Server expected)
+    {
+        var options = CommandLine.Parse(value is null ? ["--channel", "/c"] : ["--channel", "/c", "--http1-server", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.Http1Server);
+    }
+
+    [Theory]
+    [InlineData(null, Http2Server.Gatehouse)]
+    [InlineData("gatehouse", Http2Server.Gatehouse)]
+    [InlineData("kestrel", Http2Server.Kestrel)]
+    public void Http2ServerFlag(string? value, Http2Server expected)
+    {
+        var options = CommandLine.Parse(value is null ? ["--channel", "/c"] : ["--channel", "/c", "--http2-server", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.Http2Server);
+    }
+
+    [Theory]
+    [InlineData("--http1-server", "nginx", "--http1-server: 'nginx' is not one of gatehouse, kestrel")]
+    [InlineData("--http2-server", "nginx", "--http2-server: 'nginx' is not one of gatehouse, kestrel")]
+    public void UnknownServerIsAUsageError(string flag, string value, string expected)
+    {
+        var options = CommandLine.Parse(["--channel", "/c", flag, value], out var error);
+
+        Assert.Null(options);
+        Assert.Equal(expected, error);
+    }
+
+    [Theory]
     [InlineData("--transport", "iouring", "--transport: 'iouring' is not one of sockets, epoll")]
     [InlineData("--event-loops", "0", "--event-loops: '0' is not auto or a number from 1 to 256")]
     [InlineData("--event-loops", "many", "--event-loops: 'many' is not auto or a number from 1 to 256")]
