@@ -235,7 +235,7 @@ internal sealed class Http1RequestBody : PipeReader
 
             if (input.IsCompleted)
             {
-                _connection.Abort("The client ended the connection inside the request body.");
+                _connection.EndAfterResponse();
                 throw new BadHttpRequestException("Unexpected end of request content.", StatusCodes.Status400BadRequest);
             }
 
@@ -250,12 +250,14 @@ internal sealed class Http1RequestBody : PipeReader
                 _ended = true;
                 return new ReadResult(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
             case Http1ChunkedStatus.Rejected:
-                _connection.Abort("The request body's chunked framing is invalid: " + rejection.Reason);
+                // The application may still answer (400); the connection cannot carry another request.
+                _connection.EndAfterResponse();
+                _connection.OnBodyRejected(rejection.StatusCode);
                 throw new BadHttpRequestException(rejection.Reason, rejection.StatusCode);
             default:
                 if (input.IsCompleted)
                 {
-                    _connection.Abort("The client ended the connection inside the request body.");
+                    _connection.EndAfterResponse();
                     throw new BadHttpRequestException("Unexpected end of request content.", StatusCodes.Status400BadRequest);
                 }
 

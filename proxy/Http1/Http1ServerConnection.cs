@@ -218,6 +218,11 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         }
     }
 
+    /// <summary>The request's body cannot be read to a known end: the connection closes after the response.</summary>
+    internal void EndAfterResponse() => _keepAlive = false;
+
+    internal void OnBodyRejected(int status) => _host.OnRejected?.Invoke(status);
+
     internal void Abort(string reason) => _context.Abort(new ConnectionAbortedException(reason));
 
     // ---------------------------------------------------------------- request head
