@@ -103,8 +103,10 @@ internal static class Http1HeadParser
                 return RejectScan(414, "request line too long", out rejection);
             }
         }
-        else if (available - lineLength > (long)limits.MaxRequestHeadersTotalSize + 2)
+        else if (available - lineLength > (long)limits.MaxRequestHeadersTotalSize + 2
+            || (end < 0 && available - lineLength >= (long)limits.MaxRequestHeadersTotalSize + 2))
         {
+            // Without its end, a head already holding the whole field budget can no longer end within it.
             return RejectScan(431, "request header fields too large", out rejection);
         }
 
