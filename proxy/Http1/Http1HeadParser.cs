@@ -25,6 +25,13 @@ namespace Gatehouse.Proxy.Http1;
 /// normalises differently. The Host field must name the target's authority as Kestrel requires (host as
 /// System.Uri lowercases it, port as written or, for the scheme's default port, left out), but the
 /// authority is compared as written, so an IPv6 literal Uri would canonicalise must be sent canonical.</item>
+/// <item>Empty lines before the request line are skipped only as whole CRLFs; Kestrel also skips a lone
+/// CR or LF there.</item>
+/// <item>Field names must be tokens: Kestrel takes "X(A)" or "X@A" as a name.</item>
+/// <item>Content-Length is 1*DIGIT: Kestrel also takes "+1". A padded "0042" is passed on as "42", as
+/// Kestrel shows it.</item>
+/// <item>HTTP/1.0 without a Host field: <see cref="Http1RequestHead.Host"/> is the absolute- or
+/// authority-form target's authority; Kestrel's Request.Host is empty.</item>
 /// <item>Field values: controls other than HTAB and DEL are refused (Kestrel refuses only NUL, CR and LF).
 /// Bytes above 0x7F must form UTF-8, as Kestrel requires, but are kept as Latin-1 strings (one char per
 /// byte) like every header string in the proxy, so they reach the backend unchanged.</item>
@@ -79,7 +86,11 @@ internal static class Http1HeadParser
     {
         headLength = 0;
         rejection = default;
-        var searchFrom = Math.Max(0, scanned - 3);
+
+        // Empty lines before the request line are skipped (see TryParse); only whole CRLFs in the first
+        // segment are, which is where a client's stray CRLF after the previous request's body lands.
+        var leading = LeadingEmptyLines(buffer.FirstSpan);
+        var searchFrom = Math.Max(leading, scanned - 3);
         long end;
         if (buffer.IsSingleSegment)
         {
@@ -95,7 +106,9 @@ internal static class Http1HeadParser
         // Judged on the head when it is complete, else on what has arrived: the same verdict either way
         // once enough bytes are in.
         var available = end < 0 ? buffer.Length : end;
-        var lineLength = RequestLineLength(buffer, Math.Min(available, limits.MaxRequestLineSize));
+        // The skipped empty lines count towards the request line's limit, so they cannot be endless.
+        var lineBudget = limits.MaxRequestLineSize - leading;
+        var lineLength = lineBudget <= 0 ? -1 : RequestLineLength(buffer.Slice(leading), Math.Min(available - leading, lineBudget));
         if (lineLength < 0)
         {
             if (available >= limits.MaxRequestLineSize)
@@ -103,8 +116,8 @@ internal static class Http1HeadParser
                 return RejectScan(414, "request line too long", out rejection);
             }
         }
-        else if (available - lineLength > (long)limits.MaxRequestHeadersTotalSize + 2
-            || (end < 0 && available - lineLength >= (long)limits.MaxRequestHeadersTotalSize + 2))
+        else if (available - leading - lineLength > (long)limits.MaxRequestHeadersTotalSize + 2
+            || (end < 0 && available - leading - lineLength >= (long)limits.MaxRequestHeadersTotalSize + 2))
         {
             // Without its end, a head already holding the whole field budget can no longer end within it.
             return RejectScan(431, "request header fields too large", out rejection);
@@ -137,13 +150,17 @@ internal static class Http1HeadParser
         Http1Limits limits,
         out Http1Rejection rejection)
     {
+        // RFC 9112 2.2: empty lines before the request line are ignored, as Kestrel does (a client may send
+        // a CRLF after a body); they count towards the request line's limit.
+        var leading = LeadingEmptyLines(head);
+        head = head[leading..];
         var lineEnd = head.IndexOf(LF);
         if (lineEnd < 1 || head[lineEnd - 1] != CR)
         {
             return Reject(400, "request line not ended by CRLF", out rejection);
         }
 
-        if (lineEnd + 1 > limits.MaxRequestLineSize)
+        if (leading + lineEnd + 1 > limits.MaxRequestLineSize)
         {
             return Reject(414, "request line too long", out rejection);
         }
@@ -186,10 +203,10 @@ internal static class Http1HeadParser
         }
         else if (rawTarget.Length == 1 && rawTarget[0] == (byte)'*')
         {
-            // Asterisk-form is only for a server-wide OPTIONS (RFC 9112 3.2.4).
+            // Asterisk-form is only for a server-wide OPTIONS (RFC 9112 3.2.4); 405 otherwise, as Kestrel.
             if (!ReferenceEquals(method, HttpMethods.Options))
             {
-                return Reject(400, "asterisk-form target without OPTIONS", out rejection);
+                return Reject(405, "asterisk-form target without OPTIONS", out rejection);
             }
 
             form = TargetForm.Asterisk;
@@ -208,10 +225,16 @@ internal static class Http1HeadParser
         }
         else
         {
-            // Anything else is authority-form, which only CONNECT may use (RFC 9112 3.2.3).
-            if (!ReferenceEquals(method, HttpMethods.Connect) || !Http2FieldValidation.IsValidAuthority(rawTarget))
+            // Anything else is authority-form, which only CONNECT may use (RFC 9112 3.2.3); Kestrel answers
+            // 405 for another method (400 for a target no authority could be), and so do we.
+            if (!Http2FieldValidation.IsValidAuthority(rawTarget))
             {
-                return Reject(400, "authority-form target without CONNECT", out rejection);
+                return Reject(400, "invalid request target", out rejection);
+            }
+
+            if (!ReferenceEquals(method, HttpMethods.Connect))
+            {
+                return Reject(405, "authority-form target without CONNECT", out rejection);
             }
 
             form = TargetForm.Authority;
@@ -495,6 +518,12 @@ internal static class Http1HeadParser
         }
         else if (facts.ContentLengthCount > 0)
         {
+            if (facts.ContentLengthPadded)
+            {
+                // "007" is 7, and Kestrel shows the application (and so the backend) the number, not the text.
+                target.Headers[HeaderNames.ContentLength] = facts.ContentLength.ToString(CultureInfo.InvariantCulture);
+            }
+
             target.ContentLength = facts.ContentLength;
             target.BodyKind = facts.ContentLength == 0 ? Http1BodyKind.None : Http1BodyKind.ContentLength;
         }
@@ -557,6 +586,18 @@ internal static class Http1HeadParser
         var colon = authority[0] == (byte)'[' ? authority.IndexOf("]:"u8) + 1 : authority.IndexOf((byte)':');
         host = colon > 0 ? authority[..colon] : authority;
         port = colon > 0 ? authority[(colon + 1)..] : default;
+    }
+
+    /// <summary>How many bytes of CRLF pairs <paramref name="bytes"/> starts with.</summary>
+    private static int LeadingEmptyLines(ReadOnlySpan<byte> bytes)
+    {
+        var length = 0;
+        while (bytes.Length - length >= 2 && bytes[length] == CR && bytes[length + 1] == LF)
+        {
+            length += 2;
+        }
+
+        return length;
     }
 
     /// <summary>Length of the request line with its LF, if an LF is among the first <paramref name="limit"/> bytes; else -1.</summary>
@@ -720,6 +761,7 @@ internal static class Http1HeadParser
         public ReadOnlySpan<byte> HostBytes;
         public int ContentLengthCount;
         public long ContentLength;
+        public bool ContentLengthPadded;
         public int TransferEncodingCount;
         public bool TransferEncodingIsChunked;
         public bool ConnectionClose;
@@ -752,6 +794,8 @@ internal static class Http1HeadParser
                 {
                     return Reject(400, "invalid Content-Length", out rejection);
                 }
+
+                ContentLengthPadded = bytes.Length > 1 && bytes[0] == (byte)'0';
             }
             else if (ReferenceEquals(name, HeaderNames.TransferEncoding))
             {

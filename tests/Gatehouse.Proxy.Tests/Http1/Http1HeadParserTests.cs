@@ -24,7 +24,8 @@ public sealed class Http1HeadParserTests
         { "GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET / \r\nHost: a\r\n\r\n", 400 },
         { "GET /\r\nHost: a\r\n\r\n", 400 },
-        { "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+        { "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+        { "\rGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505 },
         { "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
         { "GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505 },
@@ -34,13 +35,14 @@ public sealed class Http1HeadParserTests
         { "GET / HTTP/1.x\r\nHost: a\r\n\r\n", 400 },
 
         // Targets.
-        { "GET a HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+        { "GET a HTTP/1.1\r\nHost: a\r\n\r\n", 405 },
+        { "GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET ?a HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET /a%00 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
         { "GET /\u00e9 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-        { "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
-        { "GET example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 400 },
+        { "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 405 },
+        { "GET example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405 },
         { "CONNECT example.com:443 HTTP/1.1\r\nHost: other:443\r\n\r\n", 400 },
         { "CONNECT example.com:443 HTTP/1.1\r\n\r\n", 400 },
         { "CONNECT a/b HTTP/1.1\r\nHost: a/b\r\n\r\n", 400 },
@@ -293,7 +295,6 @@ public sealed class Http1HeadParserTests
 
     [Theory]
     [InlineData("0", 0, 0)]
-    [InlineData("00", 0, 0)]
     [InlineData("5", 1, 5)]
     [InlineData("9223372036854775807", 1, long.MaxValue)]
     public void ContentLengthFramesTheBodyAndStaysInTheHeaders(string value, int kind, long length)
@@ -304,6 +305,24 @@ public sealed class Http1HeadParserTests
         Assert.Equal(length, request.ContentLength);
         Assert.Equal(value, request.Headers["Content-Length"]);
         Assert.True(request.KeepAlive);
+    }
+
+    [Fact]
+    public void ContentLengthWithLeadingZerosIsPassedOnAsTheNumber()
+    {
+        var request = Parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0042\r\n\r\n").Request;
+
+        Assert.Equal(42, request.ContentLength);
+        Assert.Equal("42", request.Headers["Content-Length"]);
+    }
+
+    [Fact]
+    public void EmptyLinesBeforeTheRequestLineAreSkipped()
+    {
+        var (accepted, request, _) = Parse("\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.True(accepted);
+        Assert.Equal("/x", request.Path);
     }
 
     [Theory]

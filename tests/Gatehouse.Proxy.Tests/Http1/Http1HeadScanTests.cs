@@ -111,6 +111,28 @@ public sealed class Http1HeadScanTests
     }
 
     [Fact]
+    public void EmptyLinesBeforeTheRequestLineDoNotEndAHead()
+    {
+        const string Head = "\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        var bytes = Encoding.ASCII.GetBytes(Head);
+        long scanned = 0;
+        Assert.Equal(Http1HeadScan.Incomplete, Http1HeadParser.FindHeadEnd(new ReadOnlySequence<byte>(bytes[..4]), ref scanned, Limits, out _, out _));
+
+        Assert.Equal(Http1HeadScan.Complete, Http1HeadParser.FindHeadEnd(new ReadOnlySequence<byte>(bytes), ref scanned, Limits, out var length, out _));
+        Assert.Equal(Head.Length, length);
+    }
+
+    [Fact]
+    public void EndlessEmptyLinesAre414()
+    {
+        var bytes = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("\r\n", Limits.MaxRequestLineSize / 2)));
+        long scanned = 0;
+
+        Assert.Equal(Http1HeadScan.Rejected, Http1HeadParser.FindHeadEnd(new ReadOnlySequence<byte>(bytes), ref scanned, Limits, out _, out var rejection));
+        Assert.Equal(414, rejection.StatusCode);
+    }
+
+    [Fact]
     public void CarriageReturnAtTheEndOfTheBytesSoFarWaitsForItsLineFeed()
     {
         var bytes = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r");
