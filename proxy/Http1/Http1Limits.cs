@@ -10,7 +10,10 @@ public sealed record Http1Limits
     /// <summary>A request line longer than this is answered 414.</summary>
     public int MaxRequestLineSize { get; init; } = 8 * 1024;
 
-    /// <summary>The request head (request line and fields, line ends included) over this is answered 431.</summary>
+    /// <summary>
+    /// The field lines after the request line (their CRLFs included, the final empty line not) over this are
+    /// answered 431: Kestrel's MaxRequestHeadersTotalSize, measured as Kestrel measures it.
+    /// </summary>
     public int MaxRequestHeadersTotalSize { get; init; } = 64 * 1024;
 
     /// <summary>More header fields than this are answered 431.</summary>

@@ -43,6 +43,12 @@ internal sealed class Http1RequestHead
     /// <summary>The authority the request is for: the Host field, or the absolute-form target's.</summary>
     public string Host { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The last origin-form target parsed on this connection and its Path and QueryString. Kept across
+    /// <see cref="Reset"/>: clients repeat targets, and a repeat then costs a comparison, not three strings.
+    /// </summary>
+    internal (string Raw, string Path, string QueryString)? LastOriginTarget { get; set; }
+
     public void Reset()
     {
         Method = string.Empty;
