@@ -150,8 +150,8 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
                 _headCopy = null;
             }
 
-            await _input.CompleteAsync().ConfigureAwait(false);
-            await _output.CompleteAsync().ConfigureAwait(false);
+            // Disposing completes both pipes, and marks the end as ours first: the socket's close then
+            // does not report the client leaving (no RequestAborted, no hop to the pool to cancel it).
             await _context.DisposeAsync().ConfigureAwait(false);
         }
     }
