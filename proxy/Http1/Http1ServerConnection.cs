@@ -131,7 +131,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             // What the last response left in the writer goes out before the socket closes.
             await FlushOutputAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException)
         {
             // The client left or the connection was aborted (deadline, shutdown): nothing to answer.
             Log.ConnectionEnded(_logger, ConnectionId, ex.Message);
@@ -391,7 +391,14 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             }
 
             _responseHeaders.Clear();
-            _statusCode = StatusCodes.Status500InternalServerError;
+
+            // As Kestrel: a bad request found by the application (an unreadable body) is answered with its own status.
+            _statusCode = failure is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            if (failure is BadHttpRequestException)
+            {
+                _keepAlive = false;
+            }
+
             _reasonPhrase = null;
             _responseBody.Discard();
         }
