@@ -332,9 +332,13 @@ public sealed class ProxyServer : IAsyncDisposable
             {
                 // Bodies are streamed, never buffered, so the proxy imposes no size limit of its own.
                 kestrel.Limits.MaxRequestBodySize = null;
-                kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-                kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(75);
-                kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(30);
+                // The same limits whichever server answers HTTP/1.1 (Kestrel still does over TLS).
+                var http1 = _options.Http1Limits;
+                kestrel.Limits.MaxRequestLineSize = http1.MaxRequestLineSize;
+                kestrel.Limits.MaxRequestHeadersTotalSize = http1.MaxRequestHeadersTotalSize;
+                kestrel.Limits.MaxRequestHeaderCount = http1.MaxRequestHeaderCount;
+                kestrel.Limits.KeepAliveTimeout = http1.KeepAliveTimeout;
+                kestrel.Limits.RequestHeadersTimeout = http1.HeadersTimeout;
                 kestrel.Limits.Http2.MaxStreamsPerConnection = 256;
             }
             else

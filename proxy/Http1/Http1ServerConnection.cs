@@ -203,8 +203,32 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         if (phase is Idle or ReadingHead && now > Volatile.Read(ref _deadline)
             && Interlocked.CompareExchange(ref _phase, Closed, phase) == phase)
         {
-            Log.DeadlinePassed(_logger, ConnectionId, phase == Idle ? "keep-alive timeout" : "request headers timeout");
-            _context.Abort(new ConnectionAbortedException(phase == Idle ? "Keep-alive timeout." : "Request headers timeout."));
+            if (phase == Idle)
+            {
+                Log.DeadlinePassed(_logger, ConnectionId, "keep-alive timeout");
+                _context.Abort(new ConnectionAbortedException("Keep-alive timeout."));
+                return;
+            }
+
+            // As Kestrel: 408, then the connection closes. The read loop is parked in a read and, having
+            // lost the compare-exchange, writes nothing more; the cancelled read ends it.
+            Log.DeadlinePassed(_logger, ConnectionId, "request headers timeout");
+            _host.OnRejected?.Invoke(StatusCodes.Status408RequestTimeout);
+            try
+            {
+                Http1ResponseHeadWriter.WriteRejection(_output, StatusCodes.Status408RequestTimeout);
+                var flush = _output.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    _ = flush.AsTask();
+                }
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+            {
+                // The client is gone already; the read below ends the connection either way.
+            }
+
+            _input.CancelPendingRead();
         }
     }
 
@@ -243,6 +267,13 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             var read = _input.ReadAsync();
             var result = read.IsCompletedSuccessfully ? read.Result : await read.ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (Volatile.Read(ref _phase) == Closed)
+            {
+                // The headers timeout answered 408 (or shutdown closed the connection) while this read waited.
+                _input.AdvanceTo(buffer.End);
+                return false;
+            }
+
             if (buffer.IsEmpty)
             {
                 if (result.IsCompleted || result.IsCanceled)

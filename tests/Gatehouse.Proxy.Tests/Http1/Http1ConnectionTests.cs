@@ -203,7 +203,7 @@ public abstract class Http1ConnectionTests : Http1ServerTests
 
     /// <summary>
     /// A request head that never ends is cut off after <see cref="Http1Limits.HeadersTimeout"/> (slowloris).
-    /// Kestrel gets the same short timeout through <see cref="KestrelTrafficLimits"/>, as the proxy has no option for it.
+    /// Both servers answer 408 and close.
     /// </summary>
     [Fact]
     public async Task PartialRequestHeadIsCutOffAfterTheHeadersTimeout()
@@ -225,8 +225,7 @@ public abstract class Http1ConnectionTests : Http1ServerTests
 
     /// <summary>
     /// A connection idle between requests is closed, without a response, after
-    /// <see cref="Http1Limits.KeepAliveTimeout"/>. Kestrel gets the same short timeout through
-    /// <see cref="KestrelTrafficLimits"/>, as the proxy has no option for it.
+    /// <see cref="Http1Limits.KeepAliveTimeout"/>, by either server.
     /// </summary>
     [Fact]
     public async Task IdleConnectionIsClosedAfterTheKeepAliveTimeout()

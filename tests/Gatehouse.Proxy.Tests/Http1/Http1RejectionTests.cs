@@ -22,8 +22,6 @@ public abstract class Http1RejectionTests : Http1ServerTests
         { "a fourth request-line part", "GET / HTTP/1.1 extra\r\nHost: a\r\n\r\n", 400 },
         { "two spaces after the method", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 
-        // Kestrel reads "http/1.1" as a version it does not support rather than as garbage.
-        { "a lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", 505 },
         { "a request line over 8 KiB", "GET /" + new string('a', 9 * 1024) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414 },
         { "101 header fields", "GET / HTTP/1.1\r\nHost: a\r\n" + ManyFields(100) + "\r\n", 431 },
         { "a header section over 64 KiB", "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + new string('b', 65 * 1024) + "\r\n\r\n", 431 },
@@ -65,6 +63,17 @@ public abstract class Http1RejectionTests : Http1ServerTests
         await healthy.SendAsync("GET /healthy HTTP/1.1\r\nHost: a\r\n\r\n");
         Assert.Equal("GET /healthy ", (await healthy.ExpectResponseAsync(200)).BodyText);
     }
+
+    /// <summary>
+    /// "http/1.1" is not an HTTP-version (RFC 9112: the name is case-sensitive). Kestrel answers 505 as if
+    /// it were a version it does not support; the proxy's own server calls the line malformed (400).
+    /// Either way nothing is forwarded and the connection closes.
+    /// </summary>
+    private protected abstract int LowerCaseVersionStatus { get; }
+
+    [Fact]
+    public async Task ALowerCaseVersionIsRefused()
+        => await BadRequestIsRefusedTheConnectionClosedAndNothingForwarded("a lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", LowerCaseVersionStatus);
 
     [Fact]
     public async Task MalformedChunkedBodyIsRefusedAndTheConnectionClosed()
@@ -161,9 +170,24 @@ public abstract class Http1RejectionTests : Http1ServerTests
 public sealed class Http1RejectionTestsKestrel : Http1RejectionTests
 {
     private protected override Http1Server Server => Http1Server.Kestrel;
+
+    private protected override int LowerCaseVersionStatus => 505;
 }
 
 public sealed class Http1RejectionTestsGatehouse : Http1RejectionTests
 {
     private protected override Http1Server Server => Http1Server.Gatehouse;
+
+    private protected override int LowerCaseVersionStatus => 400;
+
+    /// <summary>
+    /// Kestrel reads "gzip, chunked" as chunked and the proxy then forwarded the gzip bytes with nothing
+    /// saying they are gzip; the proxy's own server takes only a plain "chunked".
+    /// </summary>
+    [Fact]
+    public Task AChunkedBodyUnderAnotherCodingIsRefused()
+        => BadRequestIsRefusedTheConnectionClosedAndNothingForwarded(
+            "gzip, chunked",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            400);
 }
