@@ -34,7 +34,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private readonly Http1RequestHead _head = new();
     private readonly Http2FieldStrings _strings = new();
     private readonly DefaultHttpContext _httpContext;
-    private readonly HeaderDictionary _responseHeaders = new();
+    private readonly Http1ResponseHeaders _responseHeaders = new();
     private readonly Http1RequestBody _requestBody;
     private readonly Http1ResponseBody _responseBody;
 
@@ -461,8 +461,6 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     private void WriteHead(bool endingEmpty)
     {
-        _started = true;
-        _responseHeaders.IsReadOnly = true;
         if (_closeRequested)
         {
             _keepAlive = false;
@@ -515,6 +513,11 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             connection: !_keepAlive ? Http1ConnectionHeader.Close : !_head.IsHttp11 ? Http1ConnectionHeader.KeepAlive : Http1ConnectionHeader.None,
             addChunked,
             addContentLengthZero);
+
+        // Only now: a head the writer refused (a field no check caught when it was set) leaves the
+        // response unstarted, so the application can still answer otherwise and nothing reached the wire.
+        _started = true;
+        _responseHeaders.IsReadOnly = true;
     }
 
     private async ValueTask RunOnStartingAsync()

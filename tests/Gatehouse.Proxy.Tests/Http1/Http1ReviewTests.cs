@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gatehouse.Model;
+using Gatehouse.Proxy.Hosting;
+using Gatehouse.Tests.Infrastructure;
+using static Gatehouse.Tests.Infrastructure.Configs;
+
+namespace Gatehouse.Tests.Http1;
+
+/// <summary>
+/// Findings of a review of the proxy's own HTTP/1.1 server, each proven on a raw socket against the
+/// in-process proxy: what a backend's response can make the server send, and how the connection ends.
+/// </summary>
+public sealed class Http1ReviewTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static ProxyOptions Options() => ProxyHarness.LocalOptions() with { Http1Server = Http1Server.Gatehouse };
+
+    [Fact]
+    public async Task ABackendHeaderWithNonAsciiIsAnswered502NotAResetAsUnderKestrel()
+    {
+        // Kestrel refuses such a value when the forwarder sets it, so the client got a 502; the response
+        // must not be marked started by a head that was never written.
+        await using var backend = await BytesBackend.StartAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: caf\u00e9\r\n\r\nok");
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+
+        for (var i = 0; i < 2; i++)
+        {
+            await stream.WriteAsync("GET /x HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+            var (head, body) = await ReadResponseAsync(stream);
+            Assert.StartsWith("HTTP/1.1 502 ", head, StringComparison.Ordinal);
+            Assert.DoesNotContain("caf", head, StringComparison.Ordinal);
+            Assert.StartsWith("bad gateway", body, StringComparison.Ordinal);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static async Task<TcpClient> ConnectAsync(ProxyHarness proxy)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, proxy.Server.HttpPort);
+        return client;
+    }
+
+    /// <summary>One response, framed as a client would frame it (no body for HEAD, 1xx, 204, 304 when <paramref name="noBody"/>).</summary>
+    private static async Task<(string Head, string Body)> ReadResponseAsync(NetworkStream stream, bool noBody = false)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        var reader = new ByteReader(stream, deadline.Token);
+        var head = await reader.ReadHeadAsync();
+        if (noBody)
+        {
+            return (head, string.Empty);
+        }
+
+        if (HeaderValue(head, "Transfer-Encoding") is { } te && te.EndsWith("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            var body = new StringBuilder();
+            while (true)
+            {
+                var line = await reader.ReadLineAsync();
+                var size = int.Parse(line.Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (size == 0)
+                {
+                    while ((await reader.ReadLineAsync()).Length > 0)
+                    {
+                    }
+
+                    return (head, body.ToString());
+                }
+
+                body.Append(await reader.ReadExactlyAsync(size));
+                Assert.Equal(string.Empty, await reader.ReadLineAsync());
+            }
+        }
+
+        var length = HeaderValue(head, "Content-Length") is { } cl ? int.Parse(cl, CultureInfo.InvariantCulture) : 0;
+        return (head, await reader.ReadExactlyAsync(length));
+    }
+
+    private static string? HeaderValue(string head, string name)
+    {
+        foreach (var line in head.Split("\r\n"))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon].Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return line[(colon + 1)..].Trim();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads until the server closes the connection (a reset counts); fails if it stays open past the patience.</summary>
+    private static async Task<string> ReadUntilClosedAsync(NetworkStream stream)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, deadline.Token)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        Assert.False(deadline.IsCancellationRequested, "the server kept the connection open");
+        return Encoding.Latin1.GetString(received.ToArray());
+    }
+
+    /// <summary>Byte-at-a-time framing over a stream, so nothing past one response is consumed.</summary>
+    private sealed class ByteReader(NetworkStream stream, CancellationToken token)
+    {
+        private readonly byte[] _one = new byte[1];
+
+        public async Task<string> ReadHeadAsync()
+        {
+            var head = new StringBuilder();
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            {
+                head.Append((char)await ReadByteAsync());
+            }
+
+            return head.ToString();
+        }
+
+        public async Task<string> ReadLineAsync()
+        {
+            var line = new StringBuilder();
+            while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+            {
+                line.Append((char)await ReadByteAsync());
+            }
+
+            return line.ToString(0, line.Length - 2);
+        }
+
+        public async Task<string> ReadExactlyAsync(int count)
+        {
+            var bytes = new byte[count];
+            await stream.ReadExactlyAsync(bytes, token);
+            return Encoding.Latin1.GetString(bytes);
+        }
+
+        private async Task<byte> ReadByteAsync()
+        {
+            if (await stream.ReadAsync(_one, token) == 0)
+            {
+                throw new EndOfStreamException("the server closed the connection");
+            }
+
+            return _one[0];
+        }
+    }
+
+    /// <summary>A backend that reads each request head and answers it with fixed bytes (Latin-1, so any octet can be sent).</summary>
+    private sealed class BytesBackend : IAsyncDisposable
+    {
+        private readonly TcpListener _listener;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        private BytesBackend(TcpListener listener, byte[] response)
+        {
+            _listener = listener;
+            _loop = AcceptLoopAsync(response);
+        }
+
+        public EndpointConfig Endpoint => new("127.0.0.1", ((IPEndPoint)_listener.LocalEndpoint).Port);
+
+        public static Task<BytesBackend> StartAsync(string response)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return Task.FromResult(new BytesBackend(listener, Encoding.Latin1.GetBytes(response)));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _loop;
+            _stop.Dispose();
+        }
+
+        private async Task AcceptLoopAsync(byte[] response)
+        {
+            try
+            {
+                while (true)
+                {
+                    var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    _ = ServeAsync(client, response);
+                }
+            }
+            catch (Exception ex) when (_stop.IsCancellationRequested
+                && ex is OperationCanceledException or InvalidOperationException or SocketException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private async Task ServeAsync(TcpClient client, byte[] response)
+        {
+            using (client)
+            {
+                var stream = client.GetStream();
+                var buffer = new byte[8192];
+                var seen = new StringBuilder();
+                try
+                {
+                    while (true)
+                    {
+                        while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                        {
+                            var read = await stream.ReadAsync(buffer, _stop.Token);
+                            if (read == 0)
+                            {
+                                return;
+                            }
+
+                            seen.Append(Encoding.Latin1.GetString(buffer, 0, read));
+                        }
+
+                        await stream.WriteAsync(response, _stop.Token);
+                        seen.Clear();
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+}
