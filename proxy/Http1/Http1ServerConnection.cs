@@ -468,6 +468,15 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
         var status = _statusCode == 0 ? StatusCodes.Status200OK : _statusCode;
         var noBody = IsHeadRequest || status is < 200 or 204 or 304;
+        if (status is < 200 or 204)
+        {
+            // RFC 9110 8.6 and 6.1: a 1xx or 204 response has no Content-Length or Transfer-Encoding, and a
+            // client that believed one (a backend's 204 "Content-Length: 5") would take the next response's
+            // first bytes for this one's body. Dropped, as nginx drops them.
+            _responseHeaders.Remove(Microsoft.Net.Http.Headers.HeaderNames.ContentLength);
+            _responseHeaders.Remove(Microsoft.Net.Http.Headers.HeaderNames.TransferEncoding);
+        }
+
         var declared = _responseHeaders.ContentLength;
         var appChunked = Http1ResponseHeadWriter.HasChunkedTransferEncoding(_responseHeaders);
         var addChunked = false;

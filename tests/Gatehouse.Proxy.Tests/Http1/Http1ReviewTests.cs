@@ -39,6 +39,29 @@ public sealed class Http1ReviewTests
         }
     }
 
+    [Fact]
+    public async Task A204FromTheBackendIsSentWithoutItsContentLength()
+    {
+        // A client that honoured the Content-Length of a 204 would read the next response's first five
+        // bytes as this one's body (RFC 9110 8.6: a server MUST NOT send it).
+        await using var backend = await BytesBackend.StartAsync("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n");
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        await stream.WriteAsync("DELETE /x HTTP/1.1\r\nHost: a\r\n\r\nDELETE /y HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"u8.ToArray());
+
+        var answer = await ReadUntilClosedAsync(stream);
+        var responses = answer.Split("HTTP/1.1 ", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, responses.Length);
+        foreach (var response in responses)
+        {
+            Assert.StartsWith("204 No Content\r\n", response, StringComparison.Ordinal);
+            Assert.Contains("\r\nX-A: 1\r\n", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("Content-Length", response, StringComparison.OrdinalIgnoreCase);
+            Assert.EndsWith("\r\n\r\n", response, StringComparison.Ordinal);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static async Task<TcpClient> ConnectAsync(ProxyHarness proxy)
