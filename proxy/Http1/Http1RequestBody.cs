@@ -29,6 +29,9 @@ internal sealed class Http1RequestBody : PipeReader
         _chunked = new Http1ChunkedDecoder(limits);
     }
 
+    /// <summary>The whole body has been read (or there is none).</summary>
+    public bool IsEnded => _ended;
+
     public void Start(Http1BodyKind kind, long contentLength)
     {
         _kind = kind;

@@ -514,6 +514,13 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             _keepAlive = false;
         }
 
+        if (_head.ExpectContinue && !_continueSent && !_requestBody.IsEnded)
+        {
+            // A final answer to "Expect: 100-continue" before the body was asked for: the client will not
+            // send it, so it cannot be skipped and the connection ends; RFC 9110 10.1.1 has the server say so.
+            _keepAlive = false;
+        }
+
         Http1ResponseHeadWriter.Write(
             _output,
             status,

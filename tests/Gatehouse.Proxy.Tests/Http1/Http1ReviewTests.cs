@@ -5,6 +5,7 @@ using System.Text;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Hosting;
 using Gatehouse.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using static Gatehouse.Tests.Infrastructure.Configs;
 
 namespace Gatehouse.Tests.Http1;
@@ -60,6 +61,26 @@ public sealed class Http1ReviewTests
             Assert.DoesNotContain("Content-Length", response, StringComparison.OrdinalIgnoreCase);
             Assert.EndsWith("\r\n\r\n", response, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task AFinalAnswerToExpectContinueBeforeTheBodySaysTheConnectionCloses()
+    {
+        // The backend refuses without reading: no 100 is sent, the client keeps its body, the server cannot
+        // find the next request's start and closes; RFC 9110 10.1.1 has it say so in the response.
+        await using var backend = await TestBackend.StartAsync(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return Task.CompletedTask;
+        });
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        await stream.WriteAsync("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"u8.ToArray());
+
+        var answer = await ReadUntilClosedAsync(stream);
+        Assert.StartsWith("HTTP/1.1 413 ", answer, StringComparison.Ordinal);
+        Assert.Contains("\r\nConnection: close\r\n", answer, StringComparison.Ordinal);
     }
 
     // ---------------------------------------------------------------- helpers
