@@ -401,6 +401,16 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             return;
         }
 
+        if (!_started && _context.ConnectionClosed.IsCancellationRequested)
+        {
+            // The client ended its side (FIN or reset) and RequestAborted fired before anything was
+            // answered: what the handler left (an empty 200, or a 500) would answer a request that was
+            // abandoned, and a half-closed client would take it for the real one. Kestrel and nginx send none.
+            _keepAlive = false;
+            Abort("The client closed the connection before the response.");
+            return;
+        }
+
         if (!_started)
         {
             if (_onStarting is { Count: > 0 })

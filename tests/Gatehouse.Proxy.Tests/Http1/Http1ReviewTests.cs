@@ -83,6 +83,36 @@ public sealed class Http1ReviewTests
         Assert.Contains("\r\nConnection: close\r\n", answer, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AClientThatHalfClosesWhileTheBackendWorksGetsNoMadeUpResponse()
+    {
+        // The client's FIN fires RequestAborted; the forward is cancelled and answers nothing. Under
+        // Kestrel the connection was aborted; here an empty "200 OK" went to the client, as if it succeeded.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await TestBackend.StartAsync(async context =>
+        {
+            started.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            finally
+            {
+                aborted.TrySetResult();
+            }
+        });
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        await stream.WriteAsync("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        await started.Task.WaitAsync(Patience);
+
+        client.Client.Shutdown(SocketShutdown.Send);
+        Assert.Equal(string.Empty, await ReadUntilClosedAsync(stream));
+        await aborted.Task.WaitAsync(Patience);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static async Task<TcpClient> ConnectAsync(ProxyHarness proxy)
