@@ -370,10 +370,35 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             }
         }
 
-        if (!_upgraded && !_requestBody.TryFinish())
+        if (!_upgraded && !_requestBody.TryFinish() && !await DrainRequestBodyAsync().ConfigureAwait(false))
         {
             // Unread body bytes cannot be told from the next request's: the connection ends.
             _keepAlive = false;
+        }
+    }
+
+    /// <summary>
+    /// The response went out before the body the client is still sending was read (an early 404, 413,
+    /// redirect): it is read and dropped for up to <see cref="Http1Limits.BodyDrainTimeout"/>, as Kestrel
+    /// drains it. Closing at once would reset the connection under the client's upload, which can cost
+    /// it the response it has not read yet, and would end a connection it may reuse.
+    /// </summary>
+    private async ValueTask<bool> DrainRequestBodyAsync()
+    {
+        if (_closeRequested || (_head.ExpectContinue && !_continueSent))
+        {
+            // Shutting down, or the client was never asked for the body and will not send it.
+            return false;
+        }
+
+        BeginWait(_limits.BodyDrainTimeout, "the client did not finish sending a request body within the drain timeout");
+        try
+        {
+            return await _requestBody.DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWait();
         }
     }
 
