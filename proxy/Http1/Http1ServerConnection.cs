@@ -84,6 +84,10 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         }
 
         _httpContext = new DefaultHttpContext(this);
+
+        // Not Idle until the first read sets the keep-alive deadline: a deadline tick between Register and
+        // that read would otherwise find Idle with a deadline of 0, long past, and close the new connection.
+        _phase = Processing;
     }
 
     public IFeatureCollection ConnectionFeatures => _context.Features;

@@ -1,11 +1,14 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Hosting;
 using Gatehouse.Tests.Infrastructure;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using static Gatehouse.Tests.Infrastructure.Configs;
 
 namespace Gatehouse.Tests.Http1;
@@ -151,6 +154,86 @@ public sealed class Http1ReviewTests
         // The 404, then the close once the drain gave up on the 990 bytes that never come.
         var answer = await ReadUntilClosedAsync(stream);
         Assert.StartsWith("HTTP/1.1 404 ", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADeadlineTickBeforeTheFirstReadDoesNotCloseANewConnection()
+    {
+        // The host's once-a-second tick can reach a connection between its Register and the first read
+        // that sets its keep-alive deadline; it found the Idle phase with a deadline of 0 and closed it.
+        var input = new Pipe();
+        var output = new Pipe();
+        var context = new PipeConnection(new DuplexPipe(input.Reader, output.Writer));
+        RequestDelegate handler = http =>
+        {
+            http.Response.ContentLength = 2;
+            return http.Response.WriteAsync("ok");
+        };
+        await using var host = new Gatehouse.Proxy.Http1.Http1Host(handler, new Gatehouse.Proxy.Http1.Http1Limits(), static next => next, NullLogger.Instance);
+        var connection = new Gatehouse.Proxy.Http1.Http1ServerConnection(context, handler, new Gatehouse.Proxy.Http1.Http1Limits(), host, NullLogger.Instance);
+
+        connection.CheckDeadline(Environment.TickCount64);
+        await input.Writer.WriteAsync("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"u8.ToArray());
+        await connection.ProcessAsync().WaitAsync(Patience);
+
+        var answer = new StringBuilder();
+        while (true)
+        {
+            var result = await output.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+            foreach (var segment in result.Buffer)
+            {
+                answer.Append(Encoding.Latin1.GetString(segment.Span));
+            }
+
+            output.Reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", answer.ToString(), StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nok", answer.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+
+    /// <summary>A connection over two in-memory pipes: an abort fails the output, disposal completes both.</summary>
+    private sealed class PipeConnection(IDuplexPipe transport) : ConnectionContext
+    {
+        private readonly CancellationTokenSource _closed = new();
+
+        public override string ConnectionId { get; set; } = "review";
+
+        public override Microsoft.AspNetCore.Http.Features.IFeatureCollection Features { get; } = new Microsoft.AspNetCore.Http.Features.FeatureCollection();
+
+        public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+
+        public override IDuplexPipe Transport { get; set; } = transport;
+
+        public override CancellationToken ConnectionClosed
+        {
+            get => _closed.Token;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Abort(ConnectionAbortedException abortReason)
+        {
+            Transport.Output.Complete(abortReason);
+            _closed.Cancel();
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            Transport.Input.Complete();
+            Transport.Output.Complete();
+            return default;
+        }
     }
 
     // ---------------------------------------------------------------- helpers
