@@ -142,6 +142,33 @@ public sealed class Http1ReviewTests
     }
 
     [Fact]
+    public async Task ADrainedChunkedBodyIsFramedAsItWouldHaveBeenRead()
+    {
+        // The body (with a chunk-ext, a request lookalike inside and trailers) is dropped unread after the
+        // 404, arriving in two parts; the backend sees only the request that follows it, nothing from inside.
+        var paths = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var backend = await TestBackend.StartAsync(context =>
+        {
+            paths.Enqueue(context.Request.Path.Value!);
+            return context.Response.WriteAsync("ok");
+        });
+        await using var proxy = await ProxyHarness.StartAsync(Of([Host("known", Prefix("/", "b"))], [Backend("b", backend.Endpoint)]), Options());
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        const string inner = "GET /smuggled HTTP/1.1\r\nHost: known\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /upload HTTP/1.1\r\nHost: unknown\r\nTransfer-Encoding: chunked\r\n\r\n{inner.Length:x};a=b\r\n{inner}\r\n"));
+        var (head, _) = await ReadResponseAsync(stream);
+        Assert.StartsWith("HTTP/1.1 404 ", head, StringComparison.Ordinal);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"{inner.Length:x}\r\n{inner}\r\n0\r\nX-Trailer: {inner.Length}\r\n\r\nGET /next HTTP/1.1\r\nHost: known\r\n\r\n"));
+        var (nextHead, nextBody) = await ReadResponseAsync(stream);
+        Assert.StartsWith("HTTP/1.1 200 ", nextHead, StringComparison.Ordinal);
+        Assert.Equal("ok", nextBody);
+        Assert.Equal(["/next"], paths);
+    }
+
+    [Fact]
     public async Task AnUnreadBodyTheClientNeverFinishesEndsTheConnectionAfterTheDrainTimeout()
     {
         await using var backend = await TestBackend.StartTextAsync("ok");
