@@ -223,6 +223,45 @@ public sealed class Http1ReviewTests
         Assert.EndsWith("\r\n\r\nok", answer.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("GET / HTTP/1.1\r\nHost: a\r\n\r\n")]
+    public async Task AnIdleConnectionIsClosedAfterTheKeepAliveTimeout(string first)
+    {
+        // Before any request, and between requests: the deadline machinery starts from a connection's first read.
+        await using var backend = await TestBackend.StartTextAsync("ok");
+        var options = Options() with { Http1Limits = new Gatehouse.Proxy.Http1.Http1Limits { KeepAliveTimeout = TimeSpan.FromSeconds(1) } };
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), options);
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(first));
+
+        var answer = await ReadUntilClosedAsync(stream);
+        if (first.Length == 0)
+        {
+            Assert.Equal(string.Empty, answer);
+        }
+        else
+        {
+            Assert.StartsWith("HTTP/1.1 200 OK\r\n", answer, StringComparison.Ordinal);
+            Assert.EndsWith("\r\nok\r\n0\r\n\r\n", answer, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task AHeadThatNeverEndsIsClosedAfterTheHeadersTimeout()
+    {
+        await using var backend = await TestBackend.StartTextAsync("ok");
+        var options = Options() with { Http1Limits = new Gatehouse.Proxy.Http1.Http1Limits { HeadersTimeout = TimeSpan.FromSeconds(1) } };
+        await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), options);
+        using var client = await ConnectAsync(proxy);
+        var stream = client.GetStream();
+        await stream.WriteAsync("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: "u8.ToArray());
+
+        // Long before the 75 s keep-alive timeout; nothing is answered.
+        Assert.Equal(string.Empty, await ReadUntilClosedAsync(stream));
+    }
+
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input { get; } = input;
