@@ -37,6 +37,13 @@ public sealed record Http1Limits
     /// </summary>
     public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A request body the application did not read (it answered early) is read and dropped after the
+    /// response for at most this long, so the connection can carry another request; then it is closed.
+    /// Kestrel's request body drain timeout.
+    /// </summary>
+    public TimeSpan BodyDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A response the client stops reading (the socket's send buffer stays full) for this long loses its connection (nginx's send_timeout).</summary>
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -20,6 +20,7 @@ internal sealed class Http1RequestBody : PipeReader
     private bool _ended;
     private bool _readerCompleted;
     private bool _inputHeld;
+    private bool _failed;
     private ReadOnlySequence<byte> _lastData;
 
     public Http1RequestBody(Http1ServerConnection connection, PipeReader input, Http1Limits limits)
@@ -28,6 +29,9 @@ internal sealed class Http1RequestBody : PipeReader
         _input = input;
         _chunked = new Http1ChunkedDecoder(limits);
     }
+
+    /// <summary>The whole body has been read (or there is none).</summary>
+    public bool IsEnded => _ended;
 
     public void Start(Http1BodyKind kind, long contentLength)
     {
@@ -46,6 +50,7 @@ internal sealed class Http1RequestBody : PipeReader
         _remaining = 0;
         _ended = true;
         _readerCompleted = false;
+        _failed = false;
         _inputHeld = false;
         _lastData = default;
     }
@@ -66,8 +71,72 @@ internal sealed class Http1RequestBody : PipeReader
         }
     }
 
+    /// <summary>
+    /// After <see cref="TryFinish"/> found the rest of the body not here yet: reads and drops it as it
+    /// arrives, framed as it would have been read, so the next request starts where this body ends.
+    /// False when the body cannot end cleanly (malformed, or the client ended part-way).
+    /// </summary>
+    public async ValueTask<bool> DrainAsync()
+    {
+        while (!_ended)
+        {
+            if (_failed)
+            {
+                return false;
+            }
+
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                _input.AdvanceTo(result.Buffer.Start);
+                return false;
+            }
+
+            ReadResult next;
+            SequencePosition consumedFraming;
+            try
+            {
+                next = Frame(result, out consumedFraming);
+            }
+            catch (BadHttpRequestException)
+            {
+                _input.AdvanceTo(result.Buffer.Start);
+                return false;
+            }
+
+            if (next.IsCompleted && _ended)
+            {
+                _input.AdvanceTo(consumedFraming);
+                return true;
+            }
+
+            if (next.Buffer.IsEmpty)
+            {
+                _input.AdvanceTo(consumedFraming, result.Buffer.End);
+                continue;
+            }
+
+            Consume(next.Buffer, next.Buffer.End);
+            _input.AdvanceTo(next.Buffer.End);
+        }
+
+        return true;
+    }
+
+    /// <summary>The body broke its framing or ended early: it cannot be read to an end, and the connection ends.</summary>
+    private void Fail()
+    {
+        _failed = true;
+        _connection.EndAfterResponse();
+    }
+
     private bool Finish()
     {
+        if (_failed)
+        {
+            return false;
+        }
+
         if (_inputHeld)
         {
             // The application read and never advanced: the input is still between ReadAsync and AdvanceTo.
@@ -235,7 +304,7 @@ internal sealed class Http1RequestBody : PipeReader
 
             if (input.IsCompleted)
             {
-                _connection.EndAfterResponse();
+                Fail();
                 throw new BadHttpRequestException("Unexpected end of request content.", StatusCodes.Status400BadRequest);
             }
 
@@ -251,13 +320,13 @@ internal sealed class Http1RequestBody : PipeReader
                 return new ReadResult(ReadOnlySequence<byte>.Empty, isCanceled: false, isCompleted: true);
             case Http1ChunkedStatus.Rejected:
                 // The application may still answer (400); the connection cannot carry another request.
-                _connection.EndAfterResponse();
+                Fail();
                 _connection.OnBodyRejected(rejection.StatusCode);
                 throw new BadHttpRequestException(rejection.Reason, rejection.StatusCode);
             default:
                 if (input.IsCompleted)
                 {
-                    _connection.EndAfterResponse();
+                    Fail();
                     throw new BadHttpRequestException("Unexpected end of request content.", StatusCodes.Status400BadRequest);
                 }
 

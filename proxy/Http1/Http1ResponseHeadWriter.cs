@@ -41,22 +41,15 @@ internal static class Http1ResponseHeadWriter
         var hasDate = false;
         foreach (var (name, values) in headers)
         {
-            if (name.Length == 0 || name.AsSpan().ContainsAnyExcept(s_tokenChars))
-            {
-                throw new InvalidOperationException($"Invalid response header name: '{name}'.");
-            }
-
+            // Checked when set already (Http1ResponseHeaders); checked again here, before anything is
+            // written, because nothing that splits the response may reach the wire whatever set it.
+            ValidateField(name, values);
             hasDate |= name.Equals(HeaderNames.Date, StringComparison.OrdinalIgnoreCase);
             foreach (var value in values)
             {
                 if (value is null)
                 {
                     continue;
-                }
-
-                if (value.AsSpan().ContainsAnyExcept(s_valueChars))
-                {
-                    throw new InvalidOperationException($"Invalid non-ASCII or control character in the value of response header '{name}'.");
                 }
 
                 length += name.Length + 2 + value.Length + 2;
@@ -161,6 +154,23 @@ internal static class Http1ResponseHeadWriter
     {
         "HTTP/1.1 100 Continue\r\n\r\n"u8.CopyTo(output.GetSpan(25));
         output.Advance(25);
+    }
+
+    /// <summary>Throws unless <paramref name="name"/> is a token and every value is visible ASCII, SP or HTAB.</summary>
+    public static void ValidateField(string name, StringValues values)
+    {
+        if (name.Length == 0 || name.AsSpan().ContainsAnyExcept(s_tokenChars))
+        {
+            throw new InvalidOperationException($"Invalid response header name: '{name}'.");
+        }
+
+        foreach (var value in values)
+        {
+            if (value is not null && value.AsSpan().ContainsAnyExcept(s_valueChars))
+            {
+                throw new InvalidOperationException($"Invalid non-ASCII or control character in the value of response header '{name}'.");
+            }
+        }
     }
 
     public static bool HasChunkedTransferEncoding(HeaderDictionary headers)

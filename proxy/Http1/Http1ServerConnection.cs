@@ -34,7 +34,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private readonly Http1RequestHead _head = new();
     private readonly Http2FieldStrings _strings = new();
     private readonly DefaultHttpContext _httpContext;
-    private readonly HeaderDictionary _responseHeaders = new();
+    private readonly Http1ResponseHeaders _responseHeaders = new();
     private readonly Http1RequestBody _requestBody;
     private readonly Http1ResponseBody _responseBody;
 
@@ -84,6 +84,10 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         }
 
         _httpContext = new DefaultHttpContext(this);
+
+        // Not Idle until the first read sets the keep-alive deadline: a deadline tick between Register and
+        // that read would otherwise find Idle with a deadline of 0, long past, and close the new connection.
+        _phase = Processing;
     }
 
     public IFeatureCollection ConnectionFeatures => _context.Features;
@@ -401,10 +405,35 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             }
         }
 
-        if (!_upgraded && !_requestBody.TryFinish())
+        if (!_upgraded && !_requestBody.TryFinish() && !await DrainRequestBodyAsync().ConfigureAwait(false))
         {
             // Unread body bytes cannot be told from the next request's: the connection ends.
             _keepAlive = false;
+        }
+    }
+
+    /// <summary>
+    /// The response went out before the body the client is still sending was read (an early 404, 413,
+    /// redirect): it is read and dropped for up to <see cref="Http1Limits.BodyDrainTimeout"/>, as Kestrel
+    /// drains it. Closing at once would reset the connection under the client's upload, which can cost
+    /// it the response it has not read yet, and would end a connection it may reuse.
+    /// </summary>
+    private async ValueTask<bool> DrainRequestBodyAsync()
+    {
+        if (_closeRequested || (_head.ExpectContinue && !_continueSent))
+        {
+            // Shutting down, or the client was never asked for the body and will not send it.
+            return false;
+        }
+
+        BeginWait(_limits.BodyDrainTimeout, "the client did not finish sending a request body within the drain timeout");
+        try
+        {
+            return await _requestBody.DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            EndWait();
         }
     }
 
@@ -436,6 +465,16 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
         if (_upgraded)
         {
+            return;
+        }
+
+        if (!_started && _context.ConnectionClosed.IsCancellationRequested)
+        {
+            // The client ended its side (FIN or reset) and RequestAborted fired before anything was
+            // answered: what the handler left (an empty 200, or a 500) would answer a request that was
+            // abandoned, and a half-closed client would take it for the real one. Kestrel and nginx send none.
+            _keepAlive = false;
+            Abort("The client closed the connection before the response.");
             return;
         }
 
@@ -499,8 +538,6 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     private void WriteHead(bool endingEmpty)
     {
-        _started = true;
-        _responseHeaders.IsReadOnly = true;
         if (_closeRequested)
         {
             _keepAlive = false;
@@ -508,6 +545,15 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
         var status = _statusCode == 0 ? StatusCodes.Status200OK : _statusCode;
         var noBody = IsHeadRequest || status is < 200 or 204 or 304;
+        if (status is < 200 or 204)
+        {
+            // RFC 9110 8.6 and 6.1: a 1xx or 204 response has no Content-Length or Transfer-Encoding, and a
+            // client that believed one (a backend's 204 "Content-Length: 5") would take the next response's
+            // first bytes for this one's body. Dropped, as nginx drops them.
+            _responseHeaders.Remove(Microsoft.Net.Http.Headers.HeaderNames.ContentLength);
+            _responseHeaders.Remove(Microsoft.Net.Http.Headers.HeaderNames.TransferEncoding);
+        }
+
         var declared = _responseHeaders.ContentLength;
         var appChunked = Http1ResponseHeadWriter.HasChunkedTransferEncoding(_responseHeaders);
         var addChunked = false;
@@ -545,6 +591,13 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             _keepAlive = false;
         }
 
+        if (_head.ExpectContinue && !_continueSent && !_requestBody.IsEnded)
+        {
+            // A final answer to "Expect: 100-continue" before the body was asked for: the client will not
+            // send it, so it cannot be skipped and the connection ends; RFC 9110 10.1.1 has the server say so.
+            _keepAlive = false;
+        }
+
         Http1ResponseHeadWriter.Write(
             _output,
             status,
@@ -553,6 +606,11 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             connection: !_keepAlive ? Http1ConnectionHeader.Close : !_head.IsHttp11 ? Http1ConnectionHeader.KeepAlive : Http1ConnectionHeader.None,
             addChunked,
             addContentLengthZero);
+
+        // Only now: a head the writer refused (a field no check caught when it was set) leaves the
+        // response unstarted, so the application can still answer otherwise and nothing reached the wire.
+        _started = true;
+        _responseHeaders.IsReadOnly = true;
     }
 
     private async ValueTask RunOnStartingAsync()
