@@ -62,7 +62,7 @@ internal static class Http1HeadParser
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"u8);
 
     // field-vchar, SP and HTAB (RFC 9110 5.5); no other control and no DEL.
-    private static readonly SearchValues<byte> s_valueBytes = SearchValues.Create(ValueBytes());
+    private static readonly SearchValues<byte> s_valueBytes = Http2FieldValidation.ValueBytesSet;
 
     private static readonly SearchValues<byte> s_lineEnds = SearchValues.Create("\r\n"u8);
 
@@ -730,20 +730,6 @@ internal static class Http1HeadParser
     {
         rejection = new Http1Rejection(status, reason);
         return Http1HeadScan.Rejected;
-    }
-
-    private static byte[] ValueBytes()
-    {
-        var bytes = new List<byte> { (byte)'\t' };
-        for (var b = 0x20; b <= 0xFF; b++)
-        {
-            if (b != 0x7F)
-            {
-                bytes.Add((byte)b);
-            }
-        }
-
-        return [.. bytes];
     }
 
     private enum TargetForm

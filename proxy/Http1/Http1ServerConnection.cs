@@ -42,6 +42,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private List<(Func<object, Task> Callback, object State)>? _onCompleted;
     private byte[]? _headCopy;
 
+    private readonly Lock _headLock = new();
     private int _phase;
     private long _deadline;
     private long _waitDeadline;
@@ -240,6 +241,10 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     internal void RequestClose()
     {
         _closeRequested = true;
+
+        // The loop sets Idle with a compare-exchange (a full fence) and then reads _closeRequested; this
+        // side writes first and reads second, and needs the fence too, or both could miss the other.
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _phase) == Idle && Interlocked.CompareExchange(ref _phase, Closed, Idle) == Idle)
         {
             _context.Abort(new ConnectionAbortedException("The server is shutting down."));
@@ -538,6 +543,16 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     private void WriteHead(bool endingEmpty)
     {
+        // With a backend on other threads (HTTP/2, HTTPS), the request body's "100 Continue" can be
+        // written while the response starts: the two writes to the output take turns.
+        lock (_headLock)
+        {
+            WriteHeadLocked(endingEmpty);
+        }
+    }
+
+    private void WriteHeadLocked(bool endingEmpty)
+    {
         if (_closeRequested)
         {
             _keepAlive = false;
@@ -652,12 +667,22 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
             return;
         }
 
-        _continueSent = true;
-        Http1ResponseHeadWriter.WriteContinue(_output);
-        var flush = _output.FlushAsync();
-        if (!flush.IsCompletedSuccessfully)
+        lock (_headLock)
         {
-            _ = flush.AsTask();
+            if (_continueSent || _started)
+            {
+                return;
+            }
+
+            _continueSent = true;
+            Http1ResponseHeadWriter.WriteContinue(_output);
+
+            // Sent before the lock is left, so the response head cannot be written while this flush commits.
+            var flush = _output.FlushAsync();
+            if (!flush.IsCompletedSuccessfully)
+            {
+                _ = flush.AsTask();
+            }
         }
     }
 

@@ -21,6 +21,9 @@ internal static class Http2FieldValidation
     // field delimiters and RFC 9110 5.5 does not allow them in a field value either.
     private static readonly SearchValues<byte> s_valueBytes = SearchValues.Create(ValueBytes());
 
+    /// <summary>The bytes a field value may hold (HTAB, SP, visible ASCII, obs-text; no controls, no DEL), for HTTP/1.1 too.</summary>
+    internal static SearchValues<byte> ValueBytesSet => s_valueBytes;
+
     // An origin-form request-target that is safe to copy verbatim into an HTTP/1.1 request line:
     // visible ASCII only. Kestrel's h1 parser also accepts HTAB, DEL, other controls and '#' there,
     // but a backend may split the request line at HTAB, strip or stop at controls, or drop everything
