@@ -232,6 +232,7 @@ internal sealed class Http1RequestBody : PipeReader
         return AwaitReadAsync(read, cancellationToken);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> AwaitReadAsync(ValueTask<ReadResult> pending, CancellationToken cancellationToken)
     {
         var input = await WaitAsync(pending).ConfigureAwait(false);
@@ -250,6 +251,7 @@ internal sealed class Http1RequestBody : PipeReader
     }
 
     /// <summary>A read that has to wait for the client counts against the body timeout.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> WaitAsync(ValueTask<ReadResult> read)
     {
         if (read.IsCompleted)

@@ -122,9 +122,53 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         _host.Register(this);
         try
         {
-            while (await ReadHeadAsync().ConfigureAwait(false))
+            // Every per-request wait is in this one method, so its state machine is allocated once per
+            // connection: a helper awaited per request would box a state machine per request (a pooled
+            // builder does not help: each of a loop's many connections holds one while it waits).
+            while (BeginHead())
             {
-                await ServeAsync().ConfigureAwait(false);
+                var scan = default(HeadScan);
+                HeadStep step;
+                Http1Rejection rejection;
+                do
+                {
+                    var read = _input.ReadAsync();
+                    var result = read.IsCompletedSuccessfully ? read.Result : await read.ConfigureAwait(false);
+                    step = OnHeadRead(result, ref scan, out rejection);
+                }
+                while (step == HeadStep.NeedMore);
+
+                if (step == HeadStep.Rejected)
+                {
+                    await RejectAsync(rejection).ConfigureAwait(false);
+                    break;
+                }
+
+                if (step == HeadStep.End)
+                {
+                    break;
+                }
+
+                Exception? failure = null;
+                try
+                {
+                    var handler = StartRequest();
+                    if (!handler.IsCompletedSuccessfully)
+                    {
+                        await handler.ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+
+                var finish = FinishRequestAsync(failure);
+                if (!finish.IsCompletedSuccessfully)
+                {
+                    await finish.ConfigureAwait(false);
+                }
+
                 if (!_keepAlive || _closeRequested || _upgraded)
                 {
                     break;
@@ -179,6 +223,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         return flush.IsCompletedSuccessfully ? flush : AwaitFlushAsync(flush);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<FlushResult> AwaitFlushAsync(ValueTask<FlushResult> flush)
     {
         BeginWait(_limits.SendTimeout, "the client did not read the response within the send timeout");
@@ -260,86 +305,94 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     // ---------------------------------------------------------------- request head
 
-    /// <returns>False when the connection ends instead (client closed between requests, a rejected head, a deadline).</returns>
-    private async ValueTask<bool> ReadHeadAsync()
+    /// <summary>Where the read of a head stands between reads.</summary>
+    private struct HeadScan
+    {
+        public long Scanned;
+        public bool SawBytes;
+    }
+
+    private enum HeadStep
+    {
+        NeedMore,
+        Ready,
+        Rejected,
+        End,
+    }
+
+    /// <summary>Before a request's head: the keep-alive deadline. False when the connection is closing.</summary>
+    private bool BeginHead()
     {
         Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_limits.KeepAliveTimeout.TotalMilliseconds);
-        if (Interlocked.CompareExchange(ref _phase, Idle, Processing) == Closed || _closeRequested)
+        return Interlocked.CompareExchange(ref _phase, Idle, Processing) != Closed && !_closeRequested;
+    }
+
+    /// <summary>
+    /// One read of a head: Ready once it is whole and parsed (the input is past it), Rejected with the
+    /// status to answer, End when the connection ends instead (client closed between requests or
+    /// part-way through a head, a deadline).
+    /// </summary>
+    private HeadStep OnHeadRead(in ReadResult result, ref HeadScan scan, out Http1Rejection rejection)
+    {
+        rejection = default;
+        var buffer = result.Buffer;
+        if (Volatile.Read(ref _phase) == Closed)
         {
-            return false;
+            // The headers timeout answered 408 (or shutdown closed the connection) while this read waited.
+            _input.AdvanceTo(buffer.End);
+            return HeadStep.End;
         }
 
-        long scanned = 0;
-        var sawBytes = false;
-        while (true)
+        if (buffer.IsEmpty)
         {
-            var read = _input.ReadAsync();
-            var result = read.IsCompletedSuccessfully ? read.Result : await read.ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (Volatile.Read(ref _phase) == Closed)
+            if (result.IsCompleted || result.IsCanceled)
             {
-                // The headers timeout answered 408 (or shutdown closed the connection) while this read waited.
                 _input.AdvanceTo(buffer.End);
-                return false;
+                return HeadStep.End;
             }
 
-            if (buffer.IsEmpty)
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            return HeadStep.NeedMore;
+        }
+
+        if (!scan.SawBytes)
+        {
+            scan.SawBytes = true;
+            Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_limits.HeadersTimeout.TotalMilliseconds);
+            if (Interlocked.CompareExchange(ref _phase, ReadingHead, Idle) != Idle)
             {
-                if (result.IsCompleted || result.IsCanceled)
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                return HeadStep.End;
+            }
+        }
+
+        switch (Http1HeadParser.FindHeadEnd(buffer, ref scan.Scanned, _limits, out var headLength, out rejection))
+        {
+            case Http1HeadScan.Complete:
+                var head = buffer.Slice(0, headLength);
+                var parsed = Parse(head, out rejection);
+                _input.AdvanceTo(head.End);
+                if (!parsed)
                 {
+                    return HeadStep.Rejected;
+                }
+
+                return Interlocked.CompareExchange(ref _phase, Processing, ReadingHead) == ReadingHead ? HeadStep.Ready : HeadStep.End;
+
+            case Http1HeadScan.Rejected:
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                return HeadStep.Rejected;
+
+            default:
+                if (result.IsCompleted)
+                {
+                    // The client ended part-way through a head: nothing to answer.
                     _input.AdvanceTo(buffer.End);
-                    return false;
+                    return HeadStep.End;
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
-                continue;
-            }
-
-            if (!sawBytes)
-            {
-                sawBytes = true;
-                Volatile.Write(ref _deadline, Environment.TickCount64 + (long)_limits.HeadersTimeout.TotalMilliseconds);
-                if (Interlocked.CompareExchange(ref _phase, ReadingHead, Idle) != Idle)
-                {
-                    return false;
-                }
-            }
-
-            switch (Http1HeadParser.FindHeadEnd(buffer, ref scanned, _limits, out var headLength, out var rejection))
-            {
-                case Http1HeadScan.Complete:
-                    var head = buffer.Slice(0, headLength);
-                    var parsed = Parse(head, out rejection);
-                    _input.AdvanceTo(head.End);
-                    if (!parsed)
-                    {
-                        await RejectAsync(rejection).ConfigureAwait(false);
-                        return false;
-                    }
-
-                    if (Interlocked.CompareExchange(ref _phase, Processing, ReadingHead) != ReadingHead)
-                    {
-                        return false;
-                    }
-
-                    return true;
-
-                case Http1HeadScan.Rejected:
-                    _input.AdvanceTo(buffer.Start, buffer.End);
-                    await RejectAsync(rejection).ConfigureAwait(false);
-                    return false;
-
-                default:
-                    if (result.IsCompleted)
-                    {
-                        // The client ended part-way through a head: nothing to answer.
-                        _input.AdvanceTo(buffer.End);
-                        return false;
-                    }
-
-                    _input.AdvanceTo(buffer.Start, buffer.End);
-                    break;
-            }
+                return HeadStep.NeedMore;
         }
     }
 
@@ -377,27 +430,20 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
 
     // ---------------------------------------------------------------- serving
 
-    private async ValueTask ServeAsync()
+    /// <summary>Runs the handler on this thread; ProcessAsync awaits what it leaves pending.</summary>
+    private Task StartRequest()
     {
         _requestCount++;
         _keepAlive = _head.KeepAlive;
         _requestBody.Start(_head.BodyKind, _head.ContentLength);
         _head.Headers.JoinCookies();
+        return _handler(_httpContext);
+    }
 
-        Exception? failure = null;
-        try
-        {
-            var task = _handler(_httpContext);
-            if (!task.IsCompletedSuccessfully)
-            {
-                await task.ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
+    /// <summary>After the handler: the end of the response, OnCompleted, and what is left of the request body. Usually synchronous.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FinishRequestAsync(Exception? failure)
+    {
         try
         {
             await CompleteResponseAsync(failure).ConfigureAwait(false);
@@ -442,6 +488,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask CompleteResponseAsync(Exception? failure)
     {
         if (failure is not null)
