@@ -322,17 +322,24 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
     private static async ValueTask SendBodyAsync(HttpContext context, PipeWriter backend, bool chunked, ActivityCancellation activity, TimeSpan sendTimeout)
     {
         var source = context.Request.BodyReader;
+        var coalesce = backend.CanGetUnflushedBytes;
+        ReadResult result = default;
+        var pending = false;
         while (true)
         {
-            ReadResult result;
             try
             {
-                result = await source.ReadAsync(activity.Token).ConfigureAwait(false);
+                if (!pending)
+                {
+                    result = await source.ReadAsync(activity.Token).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 throw new ClientBodyException(ex);
             }
+
+            pending = false;
 
             var buffer = result.Buffer;
             if (!buffer.IsEmpty)
@@ -368,10 +375,29 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
                 return;
             }
 
+            // What is already here goes out with this in one send: a chunked body is read a chunk at a
+            // time, and a flush per chunk made many small uploads a system call per chunk.
+            try
+            {
+                pending = coalesce && backend.UnflushedBytes < MaxCoalescedBodyBytes && source.TryRead(out result);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new ClientBodyException(ex);
+            }
+
+            if (pending)
+            {
+                continue;
+            }
+
             activity.Arm(sendTimeout);
             await FlushAsync(backend, activity.Token).ConfigureAwait(false);
         }
     }
+
+    // Body bytes gathered before a flush when more of the body is already buffered.
+    private const int MaxCoalescedBodyBytes = 64 * 1024;
 
     /// <summary>
     /// Finds the final response head (skipping 1xx interim responses) in what the backend sent so far
