@@ -77,15 +77,7 @@ internal static class Http1ResponseHeadWriter
         length += 2;
 
         var span = output.GetSpan(length);
-        var at = 0;
-        "HTTP/1.1 "u8.CopyTo(span);
-        at += 9;
-        Utf8Formatter.TryFormat(status, span[at..], out var digits);
-        at += digits;
-        span[at++] = (byte)' ';
-        at += Encoding.ASCII.GetBytes(reason, span[at..]);
-        span[at++] = (byte)'\r';
-        span[at++] = (byte)'\n';
+        var at = WriteStatusLine(span, status, reason);
         foreach (var (name, values) in headers)
         {
             foreach (var value in values)
@@ -133,15 +125,7 @@ internal static class Http1ResponseHeadWriter
         var date = Http1DateHeader.Line;
         var length = 9 + 3 + 1 + reason.Length + 2 + ContentLengthZero.Length + ConnectionClose.Length + date.Length + 2;
         var span = output.GetSpan(length);
-        var at = 0;
-        "HTTP/1.1 "u8.CopyTo(span);
-        at += 9;
-        Utf8Formatter.TryFormat(status, span[at..], out var digits);
-        at += digits;
-        span[at++] = (byte)' ';
-        at += Encoding.ASCII.GetBytes(reason, span[at..]);
-        span[at++] = (byte)'\r';
-        span[at++] = (byte)'\n';
+        var at = WriteStatusLine(span, status, reason);
         at += Copy(ContentLengthZero, span[at..]);
         at += Copy(ConnectionClose, span[at..]);
         at += Copy(date, span[at..]);
@@ -219,6 +203,20 @@ internal static class Http1ResponseHeadWriter
     private static ReadOnlySpan<byte> ConnectionClose => "Connection: close\r\n"u8;
 
     private static ReadOnlySpan<byte> ConnectionKeepAlive => "Connection: keep-alive\r\n"u8;
+
+    /// <summary>"HTTP/1.1 {status} {reason}\r\n" (always 1.1, as Kestrel answers 1.0 clients too); the bytes written.</summary>
+    private static int WriteStatusLine(Span<byte> span, int status, string reason)
+    {
+        "HTTP/1.1 "u8.CopyTo(span);
+        var at = 9;
+        Utf8Formatter.TryFormat(status, span[at..], out var digits);
+        at += digits;
+        span[at++] = (byte)' ';
+        at += Encoding.ASCII.GetBytes(reason, span[at..]);
+        span[at++] = (byte)'\r';
+        span[at++] = (byte)'\n';
+        return at;
+    }
 
     private static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
     {
