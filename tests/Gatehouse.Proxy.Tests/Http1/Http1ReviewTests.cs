@@ -28,7 +28,7 @@ public sealed class Http1ReviewTests
     {
         // Kestrel refuses such a value when the forwarder sets it, so the client got a 502; the response
         // must not be marked started by a head that was never written.
-        await using var backend = await BytesBackend.StartAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: caf\u00e9\r\n\r\nok");
+        await using var backend = await RawBackend.StartAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Name: caf\u00e9\r\n\r\nok");
         await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
         using var client = await ConnectAsync(proxy);
         var stream = client.GetStream();
@@ -48,7 +48,7 @@ public sealed class Http1ReviewTests
     {
         // A client that honoured the Content-Length of a 204 would read the next response's first five
         // bytes as this one's body (RFC 9110 8.6: a server MUST NOT send it).
-        await using var backend = await BytesBackend.StartAsync("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n");
+        await using var backend = await RawBackend.StartAsync("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\n");
         await using var proxy = await ProxyHarness.StartAsync(CatchAll(Backend("b", backend.Endpoint)), Options());
         using var client = await ConnectAsync(proxy);
         var stream = client.GetStream();
@@ -427,85 +427,6 @@ public sealed class Http1ReviewTests
             }
 
             return _one[0];
-        }
-    }
-
-    /// <summary>A backend that reads each request head and answers it with fixed bytes (Latin-1, so any octet can be sent).</summary>
-    private sealed class BytesBackend : IAsyncDisposable
-    {
-        private readonly TcpListener _listener;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        private BytesBackend(TcpListener listener, byte[] response)
-        {
-            _listener = listener;
-            _loop = AcceptLoopAsync(response);
-        }
-
-        public EndpointConfig Endpoint => new("127.0.0.1", ((IPEndPoint)_listener.LocalEndpoint).Port);
-
-        public static Task<BytesBackend> StartAsync(string response)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return Task.FromResult(new BytesBackend(listener, Encoding.Latin1.GetBytes(response)));
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _listener.Stop();
-            await _loop;
-            _stop.Dispose();
-        }
-
-        private async Task AcceptLoopAsync(byte[] response)
-        {
-            try
-            {
-                while (true)
-                {
-                    var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    _ = ServeAsync(client, response);
-                }
-            }
-            catch (Exception ex) when (_stop.IsCancellationRequested
-                && ex is OperationCanceledException or InvalidOperationException or SocketException or ObjectDisposedException)
-            {
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client, byte[] response)
-        {
-            using (client)
-            {
-                var stream = client.GetStream();
-                var buffer = new byte[8192];
-                var seen = new StringBuilder();
-                try
-                {
-                    while (true)
-                    {
-                        while (!seen.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-                        {
-                            var read = await stream.ReadAsync(buffer, _stop.Token);
-                            if (read == 0)
-                            {
-                                return;
-                            }
-
-                            seen.Append(Encoding.Latin1.GetString(buffer, 0, read));
-                        }
-
-                        await stream.WriteAsync(response, _stop.Token);
-                        seen.Clear();
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException)
-                {
-                }
-            }
         }
     }
 }

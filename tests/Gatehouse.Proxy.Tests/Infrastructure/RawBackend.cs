@@ -7,7 +7,8 @@ namespace Gatehouse.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP server that reads one request head per connection and replies with fixed bytes, for
-/// responses Kestrel would not produce (hop-by-hop headers of our choosing).
+/// responses Kestrel would not produce (hop-by-hop headers of our choosing, non-ASCII values: each
+/// char of the response is sent as its Latin-1 byte).
 /// </summary>
 internal sealed class RawBackend : IAsyncDisposable
 {
@@ -35,7 +36,7 @@ internal sealed class RawBackend : IAsyncDisposable
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return Task.FromResult(new RawBackend(listener, Encoding.ASCII.GetBytes(response)));
+        return Task.FromResult(new RawBackend(listener, Encoding.Latin1.GetBytes(response)));
     }
 
     private async Task AcceptLoopAsync(byte[] response)
@@ -76,7 +77,7 @@ internal sealed class RawBackend : IAsyncDisposable
                             return;
                         }
 
-                        seen.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                        seen.Append(Encoding.Latin1.GetString(buffer, 0, read));
                     }
 
                     Received.Enqueue(seen.ToString());
