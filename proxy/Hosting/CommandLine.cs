@@ -34,6 +34,12 @@ internal static class CommandLine
                                     own, which serves a connection on the event loop that
                                     accepted it, or Kestrel's (default gatehouse; with
                                     --transport sockets, Kestrel's)
+          --https-server gatehouse|kestrel
+                                    who terminates TLS on the HTTPS port: the proxy's own,
+                                    which runs the handshake on the event loop and hands the
+                                    connection to the proxy's HTTP/1.1 or HTTP/2 server by
+                                    ALPN, or Kestrel's (default gatehouse; Kestrel's with
+                                    --transport sockets or either server set to kestrel)
           --http2-server gatehouse|kestrel
                                     HTTP/2 server for h2 clients: the proxy's own, which runs
                                     each stream on the thread that read it, or Kestrel's
@@ -80,7 +86,7 @@ internal static class CommandLine
             }
 
             if (name is not ("--channel" or "--address" or "--http-port" or "--https-port" or "--https-redirect-port" or "--admin-address" or "--admin-port"
-                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--http1-server" or "--http2-server" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
+                or "--poll-interval-ms" or "--upstream-timeout" or "--upstream-max-fails" or "--upstream-fail-timeout" or "--upstream-client" or "--http1-server" or "--https-server" or "--http2-server" or "--transport" or "--event-loops" or "--access-log" or "--tracing" or "--otlp-endpoint"))
             {
                 error = $"unknown argument '{arg}'";
                 return null;
@@ -225,6 +231,21 @@ internal static class CommandLine
                             break;
                         default:
                             error = $"--http1-server: '{value}' is not one of gatehouse, kestrel";
+                            return null;
+                    }
+
+                    break;
+                case "--https-server":
+                    switch (value)
+                    {
+                        case "gatehouse":
+                            options = options with { HttpsServer = HttpsServer.Gatehouse };
+                            break;
+                        case "kestrel":
+                            options = options with { HttpsServer = HttpsServer.Kestrel };
+                            break;
+                        default:
+                            error = $"--https-server: '{value}' is not one of gatehouse, kestrel";
                             return null;
                     }
 

@@ -94,8 +94,29 @@ public sealed record ProxyOptions
     /// <summary>Limits of the proxy's own HTTP/2 server.</summary>
     public Http2.Http2Limits Http2Limits { get; init; } = new();
 
-    /// <summary>Which HTTP/1.1 server answers the cleartext traffic listener.</summary>
+    /// <summary>Which HTTP/1.1 server answers the cleartext traffic listener (and, with <see cref="HttpsServer"/> gatehouse, HTTP/1.1 over TLS).</summary>
     public Http1Server Http1Server { get; init; } = Http1Server.Gatehouse;
+
+    /// <summary>Who terminates TLS on the HTTPS listener (<c>--https-server</c>).</summary>
+    public HttpsServer HttpsServer { get; init; } = HttpsServer.Gatehouse;
+
+    /// <summary>How long a client has to finish its TLS handshake on the proxy's own HTTPS listener.</summary>
+    internal TimeSpan TlsHandshakeTimeout { get; init; } = Tls.HttpsHost.DefaultHandshakeTimeout;
+
+    /// <summary>
+    /// True when the proxy's own HTTPS listener serves <see cref="HttpsPort"/>: it needs the epoll
+    /// transport and hands connections to the proxy's own HTTP/1.1 and HTTP/2 servers.
+    /// </summary>
+    internal bool OwnsHttps => HttpsPort is not null
+        && HttpsServer == HttpsServer.Gatehouse
+        && Transport == Gatehouse.Proxy.Transport.ProxyTransport.Epoll
+        && Http1Server == Http1Server.Gatehouse
+        && Http2Server == Http2Server.Gatehouse;
+
+    /// <summary>True when the proxy's own HTTP/1.1 server answers the cleartext listener.</summary>
+    internal bool OwnsCleartext => Http1Server == Http1Server.Gatehouse
+        && Transport == Gatehouse.Proxy.Transport.ProxyTransport.Epoll
+        && TrafficProtocols == Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
 
     /// <summary>Limits of the proxy's own HTTP/1.1 server.</summary>
     public Http1.Http1Limits Http1Limits { get; init; } = new();

@@ -42,6 +42,8 @@ public sealed class ProxyServer : IAsyncDisposable
     private EpollLoopGroup? _loops;
     private EpollTransportFactory? _transport;
     private Http1.Http1Host? _http1;
+    private HttpsHost? _https;
+    private bool _ownsCleartext;
 
     /// <summary>The epoll transport's loops, or null on the socket transport.</summary>
     internal EpollLoopGroup? EventLoops => _loops;
@@ -184,15 +186,29 @@ public sealed class ProxyServer : IAsyncDisposable
             _http2 = new Http2.Http2ConnectionMiddleware(proxyHandler.InvokeAsync, _options.Http2Limits, _loggerFactory.CreateLogger<Http2.Http2ConnectionMiddleware>(), Metrics.Http2Error);
         }
 
-        if (_options.Http1Server == Http1Server.Gatehouse && _transport is not null && _options.TrafficProtocols == HttpProtocols.Http1)
+        // Listeners of our own, outside Kestrel: their connections never wait for the thread pool.
+        _ownsCleartext = _options.OwnsCleartext && _transport is not null;
+        var ownsHttps = _options.OwnsHttps && _transport is not null && TlsHandshakes is not null && _http2 is not null;
+        if (_ownsCleartext || ownsHttps)
         {
-            // The cleartext listener is ours, outside Kestrel: its connections never wait for the thread pool.
             _http1 = new Http1.Http1Host(proxyHandler.InvokeAsync, _options.Http1Limits, Telemetry.CountConnections, _loggerFactory.CreateLogger<Http1.Http1Host>(), Metrics.Http1Rejected);
         }
 
-        // Without an HTTPS listener and with the cleartext one ours, Kestrel has nothing to serve
+        if (ownsHttps)
+        {
+            _https = new HttpsHost(
+                TlsHandshakes!,
+                _http1!,
+                _http2!,
+                Telemetry.CountConnections,
+                (protocol, state) => Metrics.TlsHandshakeCompleted(protocol, ProxyMetrics.KeyTypeLabel(state)),
+                _options.TlsHandshakeTimeout,
+                _loggerFactory.CreateLogger<HttpsHost>());
+        }
+
+        // With both traffic listeners ours (or the one there is), Kestrel has nothing to serve
         // (and would bind its default address if started with no endpoint).
-        if (_http1 is null || _options.HttpsPort is not null)
+        if (!_ownsCleartext || (_options.HttpsPort is not null && _https is null))
         {
             _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
             _traffic.Run(proxyHandler.InvokeAsync);
@@ -203,23 +219,33 @@ public sealed class ProxyServer : IAsyncDisposable
         _admin.Run(adminHandler.InvokeAsync);
 
         // Traffic first: once the admin port answers (readiness probes, tests), traffic is already bound.
-        if (_http1 is not null)
+        if (_ownsCleartext)
         {
-            _http1.Listen(_transport!, new IPEndPoint(_options.Address, _options.HttpPort));
+            _http1!.Listen(_transport!, new IPEndPoint(_options.Address, _options.HttpPort));
             HttpPort = ((IPEndPoint)_http1.EndPoint!).Port;
+        }
+
+        if (_https is not null)
+        {
+            _https.Listen(_transport!, new IPEndPoint(_options.Address, _options.HttpsPort!.Value));
+            HttpsPort = ((IPEndPoint)_https.EndPoint!).Port;
         }
 
         if (_traffic is not null)
         {
             await _traffic.StartAsync(cancellationToken).ConfigureAwait(false);
-            if (_http1 is null)
+            if (!_ownsCleartext)
             {
                 HttpPort = BoundPort(_traffic, "http");
+            }
+
+            if (TlsHandshakes is not null && _https is null)
+            {
+                HttpsPort = BoundPort(_traffic, "https");
             }
         }
 
         await _admin.StartAsync(cancellationToken).ConfigureAwait(false);
-        HttpsPort = TlsHandshakes is null ? 0 : BoundPort(_traffic!, "https");
         AdminPort = BoundPort(_admin, "http");
         _watcher?.Start();
     }
@@ -232,10 +258,15 @@ public sealed class ProxyServer : IAsyncDisposable
             return;
         }
 
-        var stops = new List<Task>(2);
+        var stops = new List<Task>(3);
         if (_http1 is not null)
         {
-            stops.Add(StopHttp1Async(_http1, cancellationToken));
+            stops.Add(StopOwnAsync(_http1.StopAsync, cancellationToken));
+        }
+
+        if (_https is not null)
+        {
+            stops.Add(StopOwnAsync(_https.StopAsync, cancellationToken));
         }
 
         if (_traffic is not null)
@@ -257,17 +288,22 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task StopHttp1Async(Http1.Http1Host http1, CancellationToken cancellationToken)
+    private async Task StopOwnAsync(Func<CancellationToken, Task> stop, CancellationToken cancellationToken)
     {
-        // Kestrel's listener drains within the host's ShutdownTimeout; ours gets the same time.
+        // Kestrel's listener drains within the host's ShutdownTimeout; ours get the same time.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ShutdownTimeout);
-        await http1.StopAsync(timeout.Token).ConfigureAwait(false);
+        await stop(timeout.Token).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (_https is not null)
+        {
+            await _https.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_http1 is not null)
         {
             await _http1.DisposeAsync().ConfigureAwait(false);
@@ -347,7 +383,7 @@ public sealed class ProxyServer : IAsyncDisposable
                 kestrel.Limits.MaxConcurrentConnections = 64;
             }
 
-            if (!isTraffic || _http1 is null)
+            if (!isTraffic || !_ownsCleartext)
             {
                 kestrel.Listen(address, port, listen =>
                 {
@@ -363,7 +399,7 @@ public sealed class ProxyServer : IAsyncDisposable
                 });
             }
 
-            if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort)
+            if (isTraffic && TlsHandshakes is { } handshakes && _options.HttpsPort is { } httpsPort && _https is null)
             {
                 // ALPN offers h2 and http/1.1; the handshake handler picks certificate and settings per SNI.
                 kestrel.Listen(address, httpsPort, listen =>
@@ -389,14 +425,7 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             if (connection.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is { } handshake)
             {
-                var keyType = connection.Features.Get<TlsConnectionState>()?.Certificate.KeyType switch
-                {
-                    CertificateKeyType.Ecdsa => "ecdsa",
-                    CertificateKeyType.Rsa => "rsa",
-                    { } => "other",
-                    null => "unknown", // no parsed ClientHello: Kestrel's fallback selection
-                };
-                Metrics.TlsHandshakeCompleted(handshake.Protocol, keyType);
+                Metrics.TlsHandshakeCompleted(handshake.Protocol, ProxyMetrics.KeyTypeLabel(connection.Features.Get<TlsConnectionState>()));
             }
 
             return next(connection);

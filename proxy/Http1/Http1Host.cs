@@ -15,6 +15,8 @@ internal sealed class Http1Host : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<Http1ServerConnection, byte> _connections = new();
     private readonly ConnectionDelegate _pipeline;
+    private readonly RequestDelegate _handler;
+    private readonly Http1Limits _limits;
     private readonly ILogger _logger;
     private readonly Timer _deadlines;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,8 +28,10 @@ internal sealed class Http1Host : IAsyncDisposable
     public Http1Host(RequestDelegate handler, Http1Limits limits, Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware, ILogger logger, Action<int>? onRejected = null)
     {
         _logger = logger;
+        _handler = handler;
+        _limits = limits;
         OnRejected = onRejected;
-        _pipeline = connectionMiddleware(connection => new Http1ServerConnection(connection, handler, limits, this, logger).ProcessAsync());
+        _pipeline = connectionMiddleware(connection => ServeAsync(connection, isTls: false));
         _deadlines = new Timer(static state => ((Http1Host)state!).CheckDeadlines(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -37,6 +41,14 @@ internal sealed class Http1Host : IAsyncDisposable
 
     public void Listen(EpollTransportFactory transport, System.Net.IPEndPoint endPoint)
         => _listener = transport.BindDirect(endPoint, Accept);
+
+    /// <summary>
+    /// Serves one connection to its end and disposes it: a cleartext one from this host's listener, or
+    /// one the HTTPS listener handed over after its handshake (ALPN http/1.1). Both count for the
+    /// deadline check and the graceful stop.
+    /// </summary>
+    public Task ServeAsync(ConnectionContext connection, bool isTls)
+        => new Http1ServerConnection(connection, _handler, _limits, this, _logger, isTls).ProcessAsync();
 
     private void Accept(EpollConnection connection)
     {
@@ -80,7 +92,15 @@ internal sealed class Http1Host : IAsyncDisposable
 
     private void LogFailure(Exception ex) => _logger.LogError(ex, "An HTTP/1.1 connection failed");
 
-    internal void Register(Http1ServerConnection connection) => _connections.TryAdd(connection, 0);
+    internal void Register(Http1ServerConnection connection)
+    {
+        _connections.TryAdd(connection, 0);
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            // Handed over by the HTTPS listener after the stop began: one response at most, then close.
+            connection.RequestClose();
+        }
+    }
 
     internal void Unregister(Http1ServerConnection connection)
     {

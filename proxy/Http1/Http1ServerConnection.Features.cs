@@ -124,7 +124,7 @@ internal sealed partial class Http1ServerConnection :
 
     string IHttpRequestFeature.Scheme
     {
-        get => "http";
+        get => Scheme;
         set { }
     }
 

@@ -61,8 +61,9 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private long _declaredResponseLength;
     private string? _traceIdentifier;
 
-    public Http1ServerConnection(ConnectionContext context, RequestDelegate handler, Http1Limits limits, Http1Host host, ILogger logger)
+    public Http1ServerConnection(ConnectionContext context, RequestDelegate handler, Http1Limits limits, Http1Host host, ILogger logger, bool isTls = false)
     {
+        Scheme = isTls ? "https" : "http";
         _context = context;
         _input = context.Transport.Input;
         _output = context.Transport.Output;
@@ -92,6 +93,9 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     }
 
     public IFeatureCollection ConnectionFeatures => _context.Features;
+
+    /// <summary>"https" on the proxy's own HTTPS listener, else "http".</summary>
+    public string Scheme { get; }
 
     public string ConnectionId
     {

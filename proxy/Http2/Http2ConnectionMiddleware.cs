@@ -31,6 +31,10 @@ internal sealed class Http2ConnectionMiddleware
             ? new Http2Connection(connection, _handler, _limits, isTls: true, _logger, _onError).ProcessAsync()
             : next(connection);
 
+    /// <summary>Serves an h2 connection of the proxy's own HTTPS listener (ALPN chose h2) to its end.</summary>
+    public Task ServeTlsAsync(ConnectionContext connection)
+        => new Http2Connection(connection, _handler, _limits, isTls: true, _logger, _onError).ProcessAsync();
+
     /// <summary>For a cleartext listener that speaks only HTTP/2 (prior knowledge).</summary>
     public ConnectionDelegate PriorKnowledge(ConnectionDelegate next)
         => connection => new Http2Connection(connection, _handler, _limits, isTls: false, _logger, _onError).ProcessAsync();

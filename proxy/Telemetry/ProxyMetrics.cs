@@ -129,6 +129,16 @@ internal sealed class ProxyMetrics : IDisposable
             new KeyValuePair<string, object?>("protocol", ProtocolLabel(protocol)),
             new KeyValuePair<string, object?>("key_type", keyType));
 
+    /// <summary>The key_type label of a handshake: the served certificate's key, "unknown" when no ClientHello was parsed.</summary>
+    public static string KeyTypeLabel(Gatehouse.Proxy.Tls.TlsConnectionState? state)
+        => state?.Certificate.KeyType switch
+        {
+            Gatehouse.Proxy.Tls.CertificateKeyType.Ecdsa => "ecdsa",
+            Gatehouse.Proxy.Tls.CertificateKeyType.Rsa => "rsa",
+            { } => "other",
+            null => "unknown", // no parsed ClientHello: the fallback selection by SNI name
+        };
+
     /// <summary>
     /// Hook for TLS termination: the certificates currently served, read at every scrape (so a
     /// replaced certificate's expiry follows without re-registering). Replaces an earlier source.

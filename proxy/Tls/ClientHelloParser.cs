@@ -12,8 +12,8 @@ namespace Gatehouse.Proxy.Tls;
 /// </summary>
 internal static class ClientHelloParser
 {
-    private const int RecordHeaderLength = 5;
-    private const int MaxRecordLength = 16384 + 2048;
+    public const int RecordHeaderLength = 5;
+    public const int MaxRecordLength = 16384 + 2048;
 
     public static bool TryParse(ReadOnlySequence<byte> data, out ClientHello? hello)
     {

@@ -58,10 +58,39 @@ internal sealed class TlsHandshakeHandler
             return;
         }
 
+        connection.Features.Set(Apply(ssl, hello));
+    }
+
+    /// <summary>
+    /// The server options of one handshake, for the proxy's own HTTPS listener. With no parsed
+    /// <paramref name="hello"/> the certificate is chosen by the SNI name SslStream reports and
+    /// <paramref name="state"/> is null, as on Kestrel's listener.
+    /// </summary>
+    public SslServerAuthenticationOptions CreateOptions(ClientHello? hello, List<SslApplicationProtocol> applicationProtocols, out TlsConnectionState? state)
+    {
+        var ssl = new SslServerAuthenticationOptions
+        {
+            ApplicationProtocols = applicationProtocols,
+            ClientCertificateRequired = false,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (hello is null)
+        {
+            ssl.ServerCertificateSelectionCallback = (_, name) => Select(_current().Resolve(name), null).Leaf;
+            state = null;
+            return ssl;
+        }
+
+        state = Apply(ssl, hello);
+        return ssl;
+    }
+
+    /// <summary>Sets certificate, protocols, ciphers and client certificate request from the ClientHello.</summary>
+    private TlsConnectionState Apply(SslServerAuthenticationOptions ssl, ClientHello hello)
+    {
         var settings = _current().Resolve(hello.ServerName);
         var certificate = Select(settings, hello);
         var state = new TlsConnectionState(settings, certificate, hello);
-        connection.Features.Set(state);
 
         ssl.ServerCertificateSelectionCallback = null;
         ssl.ServerCertificate = null;
@@ -93,6 +122,8 @@ internal sealed class TlsHandshakeHandler
                 state.ClientCertificateStatus = verifier.Verify(null);
             }
         }
+
+        return state;
     }
 
     private ServerCertificate Select(TlsHostSettings settings, ClientHello? hello)

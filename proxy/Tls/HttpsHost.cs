@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using Gatehouse.Proxy.Http1;
+using Gatehouse.Proxy.Http2;
+using Gatehouse.Proxy.Transport;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Gatehouse.Proxy.Tls;
+
+/// <summary>
+/// Serves the HTTPS listener without Kestrel: each accepted connection starts on the event loop that
+/// accepted it, its ClientHello is peeked (certificate and host settings, as <see cref="TlsHandshakeHandler"/>
+/// decides them for Kestrel), the handshake runs on SslStream, and ALPN hands the connection to the
+/// proxy's HTTP/2 server (h2) or HTTP/1.1 server (anything else). No thread-pool hop before the first
+/// request, and HTTP/1.1 over TLS gets the same server as cleartext.
+/// </summary>
+internal sealed partial class HttpsHost : IAsyncDisposable
+{
+    /// <summary>Kestrel's default: a client that has not finished its handshake by then is dropped.</summary>
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly List<SslApplicationProtocol> ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    private readonly ConcurrentDictionary<TlsServerConnection, byte> _connections = new();
+    private readonly TlsHandshakeHandler _handshakes;
+    private readonly Http1Host _http1;
+    private readonly Http2ConnectionMiddleware _http2;
+    private readonly Action<SslProtocols, TlsConnectionState?> _onHandshake;
+    private readonly TimeSpan _handshakeTimeout;
+    private readonly ILogger _logger;
+    private readonly ConnectionDelegate _pipeline;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private EpollConnectionListener? _listener;
+    private int _stopping;
+
+    /// <param name="connectionMiddleware">Runs around each connection before TLS (connection and byte counting), as on Kestrel's listener.</param>
+    /// <param name="onHandshake">Told each completed handshake's protocol and state (the handshake metric).</param>
+    public HttpsHost(
+        TlsHandshakeHandler handshakes,
+        Http1Host http1,
+        Http2ConnectionMiddleware http2,
+        Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware,
+        Action<SslProtocols, TlsConnectionState?> onHandshake,
+        TimeSpan handshakeTimeout,
+        ILogger logger)
+    {
+        _handshakes = handshakes;
+        _http1 = http1;
+        _http2 = http2;
+        _onHandshake = onHandshake;
+        _handshakeTimeout = handshakeTimeout;
+        _logger = logger;
+        _pipeline = connectionMiddleware(ServeAsync);
+    }
+
+    public EndPoint? EndPoint => _listener?.EndPoint;
+
+    public void Listen(EpollTransportFactory transport, IPEndPoint endPoint)
+        => _listener = transport.BindDirect(endPoint, Accept);
+
+    private void Accept(EpollConnection connection)
+    {
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            _ = connection.DisposeAsync().AsTask();
+            return;
+        }
+
+        Task task;
+        try
+        {
+            task = _pipeline(connection);
+        }
+        catch (Exception ex)
+        {
+            task = Task.FromException(ex);
+        }
+
+        if (!task.IsCompleted)
+        {
+            _ = ObserveAsync(task);
+        }
+        else if (task.IsFaulted)
+        {
+            LogFailure(task.Exception!);
+        }
+    }
+
+    private async Task ObserveAsync(Task connection)
+    {
+        try
+        {
+            await connection.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogFailure(ex);
+        }
+    }
+
+    private void LogFailure(Exception ex) => _logger.LogError(ex, "An HTTPS connection failed");
+
+    private async Task ServeAsync(ConnectionContext accepted)
+    {
+        var connection = new TlsServerConnection(accepted);
+        _connections.TryAdd(connection, 0);
+        try
+        {
+            if (!await HandshakeAsync(connection).ConfigureAwait(false) || Volatile.Read(ref _stopping) != 0)
+            {
+                return;
+            }
+
+            _onHandshake(connection.Protocol, connection.State);
+            if (connection.IsHttp2)
+            {
+                await _http2.ServeTlsAsync(connection).ConfigureAwait(false);
+            }
+            else
+            {
+                await _http1.ServeAsync(connection, isTls: true).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            _connections.TryRemove(connection, out _);
+            if (Volatile.Read(ref _stopping) != 0 && _connections.IsEmpty)
+            {
+                _drained.TrySetResult();
+            }
+        }
+    }
+
+    /// <returns>False when the handshake failed, timed out or the client left; already logged.</returns>
+    private async Task<bool> HandshakeAsync(TlsServerConnection connection)
+    {
+        using var timeout = new CancellationTokenSource(_handshakeTimeout);
+        try
+        {
+            var hello = await ClientHelloPeek.ReadAsync(connection.Transport.Input, timeout.Token).ConfigureAwait(false);
+            var options = _handshakes.CreateOptions(hello, ApplicationProtocols, out var state);
+            await connection.AuthenticateAsync(options, state, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            Log.HandshakeTimedOut(_logger, connection.ConnectionId, _handshakeTimeout.TotalSeconds);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or ObjectDisposedException)
+        {
+            // A client that does not speak TLS, offers nothing in common, or left mid-handshake:
+            // as on Kestrel's listener, worth a Debug line and nothing more.
+            Log.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Stops accepting; HTTP/2 connections get GOAWAY and finish their streams, HTTP/1.1 ones close after
+    /// their response (their own host tells them), handshakes still running are dropped. Once
+    /// <paramref name="cancellationToken"/> fires (the shutdown timeout), what is left is aborted.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            return;
+        }
+
+        if (_listener is not null)
+        {
+            await _listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var connection in _connections.Keys)
+        {
+            connection.RequestClose();
+        }
+
+        if (_connections.IsEmpty)
+        {
+            _drained.TrySetResult();
+        }
+
+        try
+        {
+            await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("{Count} HTTPS connections did not finish within the shutdown timeout and were aborted", _connections.Count);
+            foreach (var connection in _connections.Keys)
+            {
+                connection.Abort(new ConnectionAbortedException("The server is shutting down."));
+            }
+
+            await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId}: the TLS handshake did not finish within {Seconds} s")]
+        public static partial void HandshakeTimedOut(ILogger logger, string connectionId, double seconds);
+
+        [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId}: the TLS handshake failed: {Reason}")]
+        public static partial void HandshakeFailed(ILogger logger, string connectionId, string reason);
+    }
+}

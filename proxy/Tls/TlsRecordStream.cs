@@ -1,0 +1,134 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Gatehouse.Proxy.Tls;
+
+/// <summary>
+/// The connection's byte pipes as the stream <see cref="System.Net.Security.SslStream"/> reads TLS
+/// records from and writes them to. Reads copy out of the transport's buffers, so the bytes the
+/// ClientHello peek left unconsumed are the first SslStream sees. Once <see cref="CoalesceWrites"/> is
+/// set (after the handshake), a write only fills the transport's buffer and the flush that follows
+/// sends them: the records of one response leave in one <c>send</c>, not one each.
+/// </summary>
+internal sealed class TlsRecordStream : Stream
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+
+    public TlsRecordStream(IDuplexPipe transport)
+    {
+        _input = transport.Input;
+        _output = transport.Output;
+    }
+
+    /// <summary>
+    /// False during the handshake, whose flights SslStream may write without a flush of its own; true
+    /// afterwards, when every application write ends with a flush.
+    /// </summary>
+    public bool CoalesceWrites { get; set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = _input.ReadAsync(cancellationToken);
+        return read.IsCompletedSuccessfully
+            ? new ValueTask<int>(CopyOut(read.Result, buffer.Span))
+            : ReadSlowAsync(read, buffer);
+    }
+
+    private async ValueTask<int> ReadSlowAsync(ValueTask<ReadResult> read, Memory<byte> buffer)
+        => CopyOut(await read.ConfigureAwait(false), buffer.Span);
+
+    private int CopyOut(ReadResult result, Span<byte> destination)
+    {
+        var data = result.Buffer;
+        if (data.IsEmpty)
+        {
+            _input.AdvanceTo(data.End);
+            if (result.IsCanceled)
+            {
+                throw new OperationCanceledException("The read was cancelled.");
+            }
+
+            return 0; // the client closed its side
+        }
+
+        var count = (int)Math.Min(data.Length, destination.Length);
+        var consumed = data.Slice(0, count);
+        consumed.CopyTo(destination);
+        _input.AdvanceTo(consumed.End);
+        return count;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count)
+        => throw new NotSupportedException("TLS connections are read asynchronously.");
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (CoalesceWrites)
+        {
+            _output.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        var flush = _output.WriteAsync(buffer, cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            ThrowIfCanceled(flush.Result);
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitFlushAsync(flush);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count)
+        => throw new NotSupportedException("TLS connections are written asynchronously.");
+
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var flush = _output.FlushAsync(cancellationToken);
+        if (flush.IsCompletedSuccessfully)
+        {
+            ThrowIfCanceled(flush.Result);
+            return Task.CompletedTask;
+        }
+
+        return AwaitFlushAsync(flush).AsTask();
+    }
+
+    public override void Flush() => throw new NotSupportedException("TLS connections are flushed asynchronously.");
+
+    private static async ValueTask AwaitFlushAsync(ValueTask<FlushResult> flush)
+        => ThrowIfCanceled(await flush.ConfigureAwait(false));
+
+    private static void ThrowIfCanceled(FlushResult result)
+    {
+        if (result.IsCanceled)
+        {
+            throw new OperationCanceledException("The write was cancelled.");
+        }
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
