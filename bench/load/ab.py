@@ -10,7 +10,7 @@ believing when B is lower in most rounds, not when one median moved.
     python3 bench/load/ab.py --a /tmp/ab/before --b artifacts/bin --scenario ka50 --rounds 8
 
 Scenarios: the plain ones of run.py (ka50, ka200, ka16k, close, hosts1k) and tls-ka (wrk -c50 over
-HTTPS, P-256 certificate) and h2 (h2load -c50 -m10 over TLS). With --syscalls, perf stat also counts
+HTTPS, P-256 certificate), tls-close (a full handshake per request) and h2 (h2load -c50 -m10 over TLS). With --syscalls, perf stat also counts
 the system calls each proxy makes per request (exact counts, unlike CPU time); perf must be installed.
 """
 import argparse
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402
 
 SYSCALLS = ["sendto", "recvfrom", "sendmsg", "writev", "epoll_wait", "futex"]
-TLS_SCENARIOS = {"tls-ka": "ka50", "h2": "h2"}
+TLS_SCENARIOS = {"tls-ka": "ka50", "tls-close": "close", "h2": "h2"}
 
 
 def start_peers(work, bins, tls, proxy_args=((), ())):

@@ -946,9 +946,13 @@ def tls_main(args):
             for rep in range(args.reps):
                 for s in TLS_SCENARIOS:
                     for p in peers:
+                        cpu0, t0 = cpu_seconds(p.proc.pid), time.monotonic()
                         r = tls_wrk(p.port, s, args.duration)
+                        # CPU of the peer's whole process tree (nginx's workers too) per request served.
+                        r["us"] = 1e6 * (cpu_seconds(p.proc.pid) - cpu0) / max(r["rps"] * (time.monotonic() - t0), 1)
                         results.setdefault((kind, s, p.name), []).append(r)
-                        print(f"tls {kind:5} rep {rep + 1} {s:6} {p.name:10} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms errors {r['errors']}", flush=True)
+                        print(f"tls {kind:5} rep {rep + 1} {s:6} {p.name:10} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms "
+                              f"{r['us']:.1f} us CPU/req errors {r['errors']}", flush=True)
             for p in peers:
                 if getattr(p, "controller", None):
                     os.killpg(p.controller.pid, signal.SIGTERM)
@@ -968,7 +972,8 @@ def tls_main(args):
              "the h2 rows come from h2load, whose p99 column is its mean request time; each scenario is warmed for "
              f"{args.warmup} s on each peer first, h2 for {max(args.warmup, H2_WARMUP)} s._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + ["",
-              "| certificate | scenario | peer | req/s | p99 ms | errors | req/s vs nginx |", "|---|---|---|---|---|---|---|"]
+              "| certificate | scenario | peer | req/s | p99 ms | µs CPU/req | errors | req/s vs nginx | CPU/req vs nginx |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for kind in ("rsa", "ecdsa"):
         for s, description in TLS_SCENARIOS.items():
             base = results.get((kind, s, "nginx"))
@@ -976,8 +981,10 @@ def tls_main(args):
                 xs = results.get((kind, s, name))
                 if xs:
                     ratio = f"{med(xs, 'rps') / med(base, 'rps'):.2f}x" if base else "–"
+                    cpu_ratio = f"{med(xs, 'us') / med(base, 'us'):.2f}x" if base else "–"
                     label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
-                    lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {sum(x['errors'] for x in xs)} | {ratio} |")
+                    lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {med(xs, 'us'):.1f} | "
+                                 f"{sum(x['errors'] for x in xs)} | {ratio} | {cpu_ratio} |")
     lines += ["", "Each round on its own (Gatehouse's req/s per repetition, and the ratio to nginx's run next to it; "
               "see the slow mode in docs/performance.md, \"Session 11\"):", "",
               "| certificate | scenario | Gatehouse req/s per round | / nginx per round |", "|---|---|---|---|"]
