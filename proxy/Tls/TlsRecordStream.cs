@@ -9,11 +9,19 @@ namespace Gatehouse.Proxy.Tls;
 /// ClientHello peek left unconsumed are the first SslStream sees. Once <see cref="CoalesceWrites"/> is
 /// set (after the handshake), a write only fills the transport's buffer and the flush that follows
 /// sends them: the records of one response leave in one <c>send</c>, not one each.
+/// A read never goes past the end of a TLS record, so SslStream never holds a whole record it has
+/// not decrypted: once a read of it returns fewer bytes than asked for, what comes next is still on
+/// the socket (which the connection's decrypting loop waits on without SslStream).
 /// </summary>
 internal sealed class TlsRecordStream : Stream
 {
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly byte[] _header = new byte[HeaderLength];
+    private int _headerFill;
+    private int _recordRemaining;
+
+    private const int HeaderLength = 5;
 
     public TlsRecordStream(IDuplexPipe transport)
     {
@@ -66,10 +74,45 @@ internal sealed class TlsRecordStream : Stream
             return 0; // the client closed its side
         }
 
-        var count = (int)Math.Min(data.Length, destination.Length);
-        var consumed = data.Slice(0, count);
-        consumed.CopyTo(destination);
-        _input.AdvanceTo(consumed.End);
+        var limit = (int)Math.Min(data.Length, destination.Length);
+        var count = 0;
+        while (count < limit)
+        {
+            if (_recordRemaining == 0)
+            {
+                // A record's header: its last two bytes give the length of what follows.
+                var headerBytes = Math.Min(HeaderLength - _headerFill, limit - count);
+                var header = data.Slice(count, headerBytes);
+                header.CopyTo(_header.AsSpan(_headerFill));
+                header.CopyTo(destination[count..]);
+                _headerFill += headerBytes;
+                count += headerBytes;
+                if (_headerFill < HeaderLength)
+                {
+                    break;
+                }
+
+                _headerFill = 0;
+                _recordRemaining = (_header[3] << 8) | _header[4];
+                if (_recordRemaining == 0)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
+            var bodyBytes = Math.Min(_recordRemaining, limit - count);
+            data.Slice(count, bodyBytes).CopyTo(destination[count..]);
+            _recordRemaining -= bodyBytes;
+            count += bodyBytes;
+            if (_recordRemaining == 0)
+            {
+                break; // one record at a time
+            }
+        }
+
+        _input.AdvanceTo(data.GetPosition(count));
         return count;
     }
 

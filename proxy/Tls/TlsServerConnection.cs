@@ -25,7 +25,9 @@ internal sealed class TlsServerConnection : ConnectionContext,
     private readonly TlsRecordStream _records;
     private readonly SslStream _ssl;
     private readonly CancellationTokenSource _closeRequested = new();
-    private PipeReader? _reader;
+    private readonly PipeReader _ciphertext;
+    private Pipe? _plaintext;
+    private Task? _decrypting;
     private PipeWriter? _writer;
     private X509Certificate2? _clientCertificate;
     private int _disposed;
@@ -33,6 +35,7 @@ internal sealed class TlsServerConnection : ConnectionContext,
     public TlsServerConnection(ConnectionContext inner)
     {
         _inner = inner;
+        _ciphertext = inner.Transport.Input;
         _records = new TlsRecordStream(inner.Transport);
         _ssl = new SslStream(_records, leaveInnerStreamOpen: true);
         _features = new FeatureCollection(inner.Features);
@@ -102,9 +105,88 @@ internal sealed class TlsServerConnection : ConnectionContext,
         // records written before it share one send.
         _records.CoalesceWrites = true;
         var pool = PinnedBlockPool.Instance;
-        _reader = PipeReader.Create(_ssl, new StreamPipeReaderOptions(pool, bufferSize: PinnedBlockPool.BlockSize, minimumReadSize: 1024, leaveOpen: true));
+        _plaintext = new Pipe(new PipeOptions(
+            pool,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            pauseWriterThreshold: 64 * 1024,
+            resumeWriterThreshold: 32 * 1024,
+            minimumSegmentSize: PinnedBlockPool.BlockSize,
+            useSynchronizationContext: false));
         _writer = PipeWriter.Create(_ssl, new StreamPipeWriterOptions(pool, minimumBufferSize: PinnedBlockPool.BlockSize, leaveOpen: true));
-        Transport = new DuplexPipe(_reader, _writer);
+        Transport = new DuplexPipe(_plaintext.Reader, _writer);
+        _decrypting = DecryptAsync(_plaintext.Writer);
+    }
+
+    /// <summary>
+    /// Moves decrypted bytes into the pipe the HTTP server reads, for the life of the connection. It
+    /// waits for ciphertext on the transport itself and calls SslStream only once some has arrived, so
+    /// SslStream's read normally completes at once: a read left waiting inside SslStream (or a
+    /// StreamPipeReader over it) holds state machines that, with many connections waiting, are
+    /// allocated anew for every request. Waiting here costs one state machine per connection.
+    /// </summary>
+    private async Task DecryptAsync(PipeWriter plaintext)
+    {
+        Exception? failure = null;
+        try
+        {
+            // The handshake may have read the client's first records already (a TLS 1.3 client sends its
+            // request right behind Finished): they are inside SslStream, so the first read goes there.
+            var waitForCiphertext = false;
+            while (true)
+            {
+                if (waitForCiphertext)
+                {
+                    var waited = await _ciphertext.ReadAsync().ConfigureAwait(false);
+                    if (waited.IsCanceled)
+                    {
+                        return; // the connection is being disposed
+                    }
+
+                    // Examined nothing: SslStream's own read of these bytes completes at once.
+                    var arrived = !waited.Buffer.IsEmpty;
+                    _ciphertext.AdvanceTo(waited.Buffer.Start);
+                    if (!arrived && waited.IsCompleted)
+                    {
+                        return; // the client closed its side
+                    }
+                }
+
+                waitForCiphertext = true;
+
+                int read;
+                Memory<byte> memory;
+                do
+                {
+                    memory = plaintext.GetMemory();
+                    read = await _ssl.ReadAsync(memory).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return; // close_notify or the end of the stream
+                    }
+
+                    plaintext.Advance(read);
+                    var flush = await plaintext.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        return; // the server stopped reading the connection
+                    }
+                }
+                while (read == memory.Length); // a full buffer: SslStream may hold more already decrypted
+
+                // Fewer bytes than asked for: SslStream holds no whole record now (it decrypts every whole
+                // record it has while there is room), so the next bytes must come from the socket.
+            }
+        }
+        catch (Exception ex)
+        {
+            // A bad record, a reset, an abort: the server reading the connection sees an I/O error.
+            failure = ex as IOException ?? new IOException("Reading from the TLS connection failed: " + ex.Message, ex);
+        }
+        finally
+        {
+            await plaintext.CompleteAsync(failure).ConfigureAwait(false);
+        }
     }
 
     public override void Abort(ConnectionAbortedException abortReason) => _inner.Abort(abortReason);
@@ -118,9 +200,21 @@ internal sealed class TlsServerConnection : ConnectionContext,
 
         // The pipes' buffers go back to the pool; no close_notify is sent (nor by Kestrel): the
         // protocol above already said where the data ends.
-        if (_reader is not null)
+        if (_plaintext is not null)
         {
-            await _reader.CompleteAsync().ConfigureAwait(false);
+            await _plaintext.Reader.CompleteAsync().ConfigureAwait(false);
+
+            // Wakes the decrypting loop wherever it waits for ciphertext (itself or inside SslStream),
+            // so SslStream is not disposed under it.
+            _ciphertext.CancelPendingRead();
+            try
+            {
+                await _decrypting!.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Its failure, if any, went to the reader.
+            }
         }
 
         if (_writer is not null)
