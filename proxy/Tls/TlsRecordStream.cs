@@ -116,6 +116,38 @@ internal sealed class TlsRecordStream : Stream
         return count;
     }
 
+    /// <summary>
+    /// True when the next whole record is already in the transport, so a read of SslStream now
+    /// completes without waiting. Only at a record boundary, where every read of SslStream ends.
+    /// </summary>
+    public bool HasWholeRecordBuffered()
+    {
+        if (_recordRemaining != 0 || _headerFill != 0 || !_input.TryRead(out var result))
+        {
+            return false;
+        }
+
+        var buffer = result.Buffer;
+        if (result.IsCanceled)
+        {
+            // The cancellation was meant for the read that waits next (disposal): pass it on.
+            _input.AdvanceTo(buffer.Start);
+            _input.CancelPendingRead();
+            return false;
+        }
+
+        var whole = false;
+        if (buffer.Length >= HeaderLength)
+        {
+            Span<byte> header = stackalloc byte[HeaderLength];
+            buffer.Slice(0, HeaderLength).CopyTo(header);
+            whole = buffer.Length >= HeaderLength + ((header[3] << 8) | header[4]);
+        }
+
+        _input.AdvanceTo(buffer.Start);
+        return whole;
+    }
+
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 

@@ -162,17 +162,21 @@ internal sealed class TlsServerConnection : ConnectionContext,
                     read = await _ssl.ReadAsync(memory).ConfigureAwait(false);
                     if (read == 0)
                     {
+                        await plaintext.FlushAsync().ConfigureAwait(false);
                         return; // close_notify or the end of the stream
                     }
 
                     plaintext.Advance(read);
-                    var flush = await plaintext.FlushAsync().ConfigureAwait(false);
-                    if (flush.IsCompleted)
-                    {
-                        return; // the server stopped reading the connection
-                    }
                 }
-                while (read == memory.Length); // a full buffer: SslStream may hold more already decrypted
+                while (read == memory.Length // a full buffer: SslStream may hold more already decrypted
+                    || _records.HasWholeRecordBuffered()); // several records arrived together: one flush for all
+
+                // The server reading the connection runs here, on this thread, before the flush returns.
+                var flush = await plaintext.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    return; // the server stopped reading the connection
+                }
 
                 // Fewer bytes than asked for: SslStream holds no whole record now (it decrypts every whole
                 // record it has while there is room), so the next bytes must come from the socket.

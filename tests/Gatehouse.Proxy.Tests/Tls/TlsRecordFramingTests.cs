@@ -118,6 +118,26 @@ public sealed class TlsRecordFramingTests
         Assert.Equal(6, await stream.ReadAsync(buffer));
     }
 
+    [Fact]
+    public async Task AWholeNextRecordIsReportedOnlyAtARecordBoundaryAndOnlyWhenComplete()
+    {
+        // The decrypting loop reads on without flushing only when SslStream's next read cannot wait:
+        // several records that arrived together are handed to the server in one flush.
+        var transport = new System.IO.Pipelines.Pipe();
+        var stream = new Gatehouse.Proxy.Tls.TlsRecordStream(new DuplexPipe(transport.Reader, new System.IO.Pipelines.Pipe().Writer));
+        byte[] Record(int length) => [23, 3, 3, (byte)(length >> 8), (byte)length, .. new byte[length]];
+        await transport.Writer.WriteAsync((byte[])[.. Record(10), .. Record(20), .. Record(30).AsSpan(0, 12)]);
+
+        var buffer = new byte[1024];
+        Assert.Equal(4, await stream.ReadAsync(buffer.AsMemory(0, 4)));
+        Assert.False(stream.HasWholeRecordBuffered()); // in the middle of the first record
+        Assert.Equal(11, await stream.ReadAsync(buffer));
+        Assert.True(stream.HasWholeRecordBuffered());
+        Assert.Equal(25, await stream.ReadAsync(buffer));
+        Assert.False(stream.HasWholeRecordBuffered()); // 12 of 35 bytes of the third
+        Assert.Equal(12, await stream.ReadAsync(buffer));
+    }
+
     private sealed class DuplexPipe(System.IO.Pipelines.PipeReader input, System.IO.Pipelines.PipeWriter output) : System.IO.Pipelines.IDuplexPipe
     {
         public System.IO.Pipelines.PipeReader Input { get; } = input;
