@@ -124,21 +124,71 @@ public sealed class HttpsHostClientHelloSegmentationTests : IAsyncLifetime
         Assert.Equal(0, await HandshakesAsync("unknown"));
     }
 
-    [Fact]
-    public async Task AClientHelloSplitOverTwoRecordsFallsBackToTheServerNameAndIsServed()
+    [Theory]
+    [InlineData(0, false)] // two records, cut in the middle
+    [InlineData(1, false)] // 1-byte records first: the message's type and length are cut too
+    [InlineData(40, true)] // 40-byte records, a pause after the first
+    public async Task AClientHelloSplitOverRecordsIsReassembled(int length, bool pause)
     {
-        // TLS lets a handshake message span records; the peek reads one record only and gives up, and
-        // SslStream's SNI callback chooses the certificate by name (key type "unknown" in the metric).
+        // TLS lets a handshake message span records, and clients hiding SNI from middleboxes do it.
+        // SslStream's own SNI lookup (the fallback when the peek gives up) reads the first record
+        // only, unless the next has already arrived, and then served the default certificate: the
+        // peek reassembles the message instead.
         await using var connection = await ClientHelloClient.ConnectAsync(Proxy.HttpsPort, ServerName, async (hello, stream) =>
         {
-            var body = hello[5..];
-            var half = body.Length / 2;
-            await stream.WriteAsync(Record(hello.Span[..3], body[..half]));
-            await stream.WriteAsync(Record(hello.Span[..3], body[half..]));
+            var records = length switch
+            {
+                0 => Fragment(hello, (hello.Length - 5 + 1) / 2),
+                1 => Fragment(hello, 1, 1, 1, 1, 1, hello.Length),
+                _ => Fragment(hello, length),
+            };
+            await stream.WriteAsync(records[0]);
+            if (pause)
+            {
+                await LoopBarrierAsync();
+            }
+
+            await stream.WriteAsync(records[1..].SelectMany(r => r).ToArray());
         });
 
         await AssertServedAsync(connection);
+        Assert.Equal(1, await HandshakesAsync("ecdsa"));
+        Assert.Equal(0, await HandshakesAsync("unknown"));
+    }
+
+    [Fact]
+    public async Task AClientHelloInTooManyRecordsFallsBackAndIsStillServed()
+    {
+        // Past ClientHelloPeek.MaxRecords the peek stops walking records (each look walks them all):
+        // the handshake falls back to SslStream's choice ("unknown" key type), and the request is served.
+        await using var connection = await ClientHelloClient.ConnectAsync(Proxy.HttpsPort, ServerName, async (hello, stream) =>
+        {
+            var records = Fragment(hello, (hello.Length - 5) / (Gatehouse.Proxy.Tls.ClientHelloPeek.MaxRecords + 1));
+            Assert.True(records.Length > Gatehouse.Proxy.Tls.ClientHelloPeek.MaxRecords);
+            await stream.WriteAsync(records.SelectMany(r => r).ToArray());
+        });
+
+        Assert.StartsWith("HTTP/1.1 200", await connection.GetAsync(ServerName, "/"), StringComparison.Ordinal);
         Assert.Equal(1, await HandshakesAsync("unknown"));
+    }
+
+    /// <summary>
+    /// The one record's body cut into records of <paramref name="lengths"/> bytes, the last length
+    /// repeated to the end (the last record shorter).
+    /// </summary>
+    private static byte[][] Fragment(ReadOnlyMemory<byte> hello, params int[] lengths)
+    {
+        var body = hello[5..];
+        var records = new List<byte[]>();
+        for (var (at, i) = (0, 0); at < body.Length; i++)
+        {
+            var end = Math.Min(at + lengths[Math.Min(i, lengths.Length - 1)], body.Length);
+            records.Add(Record(hello.Span[..3], body[at..end]));
+            at = end;
+        }
+
+        Assert.True(records.Count > 1);
+        return [.. records];
     }
 
     private static byte[] Record(ReadOnlySpan<byte> typeAndVersion, ReadOnlyMemory<byte> body)
