@@ -117,4 +117,35 @@ public sealed class HttpsHostFallbackTests
             Assert.StartsWith("gatehouse-loop", name, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("sockets")]
+    [InlineData("http1-kestrel")]
+    [InlineData("http2-kestrel")]
+    public async Task KestrelsListenerServesWhenTheOwnOneCannot(string reason)
+    {
+        // The own listener needs the epoll transport and both of the proxy's HTTP servers; without
+        // one of them the HTTPS port must still be served, by Kestrel.
+        using var pki = new TestPki();
+        await using var backend = await TestBackend.StartAsync(context => context.Response.WriteAsync($"{context.Request.Headers["X-Forwarded-Proto"]}"));
+        var options = ProxyHarness.LocalOptions() with { HttpsPort = 0, HttpsServer = HttpsServer.Gatehouse };
+        options = reason switch
+        {
+            "sockets" => options with { Transport = Gatehouse.Proxy.Transport.ProxyTransport.Sockets },
+            "http1-kestrel" => options with { Http1Server = Http1Server.Kestrel },
+            _ => options with { Http2Server = Http2Server.Kestrel },
+        };
+        await using var proxy = new ProxyServer(options, NullLoggerFactory.Instance);
+        await proxy.StartAsync();
+        proxy.ApplyConfig(Config(pki, backend));
+
+        Assert.False(proxy.ServesHttpsItself);
+        foreach (var version in new[] { HttpVersion.Version11, HttpVersion.Version20 })
+        {
+            using var client = Client(proxy, version);
+            using var response = await client.GetAsync(new Uri("https://one.example.com/"));
+            Assert.Equal(version, response.Version);
+            Assert.Equal("https", await response.Content.ReadAsStringAsync());
+        }
+    }
 }
