@@ -47,6 +47,9 @@ public sealed class ProxyServer : IAsyncDisposable
 
     /// <summary>The epoll transport's loops, or null on the socket transport.</summary>
     internal EpollLoopGroup? EventLoops => _loops;
+
+    /// <summary>True when the proxy's own listener (<see cref="HttpsHost"/>) serves the HTTPS port, false when Kestrel's does or there is none.</summary>
+    internal bool ServesHttpsItself => _https is not null;
     private WebApplication? _admin;
     private readonly PrometheusExporter _exporter;
     private readonly IMetricsExposition _exposition;

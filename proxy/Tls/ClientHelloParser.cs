@@ -53,8 +53,9 @@ internal static class ClientHelloParser
             || !handshake.TryUInt24(out var messageLength)
             || messageLength > handshake.Remaining)
         {
-            // A ClientHello fragmented over several records is legal but rare (huge PQ key shares);
-            // the fallback path handles it.
+            // A ClientHello fragmented over several records is legal but rare (huge PQ key shares,
+            // clients hiding SNI): the own listener's peek reassembles it into one record first;
+            // on Kestrel's listener the fallback path handles it.
             return false;
         }
 

@@ -109,7 +109,9 @@ internal sealed partial class HttpsHost : IAsyncDisposable
         _connections.TryAdd(connection, 0);
         try
         {
-            if (!await HandshakeAsync(connection).ConfigureAwait(false) || Volatile.Read(ref _stopping) != 0)
+            // A stop that began after Accept looked, but before the connection was listed, did not ask
+            // it to close: it goes now, as a handshake the stop found would.
+            if (Volatile.Read(ref _stopping) != 0 || !await HandshakeAsync(connection).ConfigureAwait(false) || Volatile.Read(ref _stopping) != 0)
             {
                 return;
             }
@@ -138,13 +140,20 @@ internal sealed partial class HttpsHost : IAsyncDisposable
     /// <returns>False when the handshake failed, timed out or the client left; already logged.</returns>
     private async Task<bool> HandshakeAsync(TlsServerConnection connection)
     {
-        using var timeout = new CancellationTokenSource(_handshakeTimeout);
+        // The stop's close request ends a handshake still running too: otherwise a client that
+        // connected and sent nothing would hold the stop for the handshake timeout.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosedRequested);
+        timeout.CancelAfter(_handshakeTimeout);
         try
         {
             var hello = await ClientHelloPeek.ReadAsync(connection.Transport.Input, timeout.Token).ConfigureAwait(false);
             var options = _handshakes.CreateOptions(hello, ApplicationProtocols, out var state);
             await connection.AuthenticateAsync(options, state, timeout.Token).ConfigureAwait(false);
             return true;
+        }
+        catch (OperationCanceledException) when (connection.ConnectionClosedRequested.IsCancellationRequested)
+        {
+            Log.HandshakeDroppedAtStop(_logger, connection.ConnectionId);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -162,7 +171,7 @@ internal sealed partial class HttpsHost : IAsyncDisposable
 
     /// <summary>
     /// Stops accepting; HTTP/2 connections get GOAWAY and finish their streams, HTTP/1.1 ones close after
-    /// their response (their own host tells them), handshakes still running are dropped. Once
+    /// their response (their own host tells them), handshakes still running are dropped at once. Once
     /// <paramref name="cancellationToken"/> fires (the shutdown timeout), what is left is aborted.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -219,5 +228,8 @@ internal sealed partial class HttpsHost : IAsyncDisposable
 
         [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId}: the TLS handshake failed: {Reason}")]
         public static partial void HandshakeFailed(ILogger logger, string connectionId, string reason);
+
+        [LoggerMessage(3, LogLevel.Debug, "Connection {ConnectionId}: the TLS handshake was dropped, the server is stopping")]
+        public static partial void HandshakeDroppedAtStop(ILogger logger, string connectionId);
     }
 }

@@ -58,6 +58,18 @@ public sealed class CommandLineTests
     }
 
     [Theory]
+    [InlineData(null, HttpsServer.Gatehouse)]
+    [InlineData("gatehouse", HttpsServer.Gatehouse)]
+    [InlineData("kestrel", HttpsServer.Kestrel)]
+    public void HttpsServerFlag(string? value, HttpsServer expected)
+    {
+        var options = CommandLine.Parse(value is null ? ["--channel", "/c"] : ["--channel", "/c", "--https-server", value], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(expected, options!.HttpsServer);
+    }
+
+    [Theory]
     [InlineData(null, Http2Server.Gatehouse)]
     [InlineData("gatehouse", Http2Server.Gatehouse)]
     [InlineData("kestrel", Http2Server.Kestrel)]
@@ -71,6 +83,7 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData("--http1-server", "nginx", "--http1-server: 'nginx' is not one of gatehouse, kestrel")]
+    [InlineData("--https-server", "x", "--https-server: 'x' is not one of gatehouse, kestrel")]
     [InlineData("--http2-server", "nginx", "--http2-server: 'nginx' is not one of gatehouse, kestrel")]
     public void UnknownServerIsAUsageError(string flag, string value, string expected)
     {

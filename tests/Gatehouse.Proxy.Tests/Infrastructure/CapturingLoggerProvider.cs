@@ -17,3 +17,16 @@ internal sealed class CapturingLogger : ILogger
 
     public int Count(LogLevel level) => Lines.Count(l => l.Level == level);
 }
+
+/// <summary>Hands one <see cref="CapturingLogger"/> to the categories asked for (every level), nothing to the rest.</summary>
+internal sealed class CapturingLoggerProvider(params string[] categories) : ILoggerProvider
+{
+    public CapturingLogger Logger { get; } = new();
+
+    public ILogger CreateLogger(string categoryName)
+        => categories.Contains(categoryName) ? Logger : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public void Dispose()
+    {
+    }
+}
