@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -24,17 +23,14 @@ internal sealed partial class HttpsHost : IAsyncDisposable
 
     private static readonly List<SslApplicationProtocol> ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
-    private readonly ConcurrentDictionary<TlsServerConnection, byte> _connections = new();
+    private readonly ConnectionSet<TlsServerConnection> _connections = new();
     private readonly TlsHandshakeHandler _handshakes;
     private readonly Http1Host _http1;
     private readonly Http2ConnectionMiddleware _http2;
     private readonly Action<SslProtocols, TlsConnectionState?> _onHandshake;
     private readonly TimeSpan _handshakeTimeout;
     private readonly ILogger _logger;
-    private readonly ConnectionDelegate _pipeline;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private EpollConnectionListener? _listener;
-    private int _stopping;
+    private readonly DirectListener _listener;
 
     /// <param name="connectionMiddleware">Runs around each connection before TLS (connection and byte counting), as on Kestrel's listener.</param>
     /// <param name="onHandshake">Told each completed handshake's protocol and state (the handshake metric).</param>
@@ -53,65 +49,22 @@ internal sealed partial class HttpsHost : IAsyncDisposable
         _onHandshake = onHandshake;
         _handshakeTimeout = handshakeTimeout;
         _logger = logger;
-        _pipeline = connectionMiddleware(ServeAsync);
+        _listener = new DirectListener(connectionMiddleware(ServeAsync), logger, "An HTTPS connection failed");
     }
 
-    public EndPoint? EndPoint => _listener?.EndPoint;
+    public EndPoint? EndPoint => _listener.EndPoint;
 
-    public void Listen(EpollTransportFactory transport, IPEndPoint endPoint)
-        => _listener = transport.BindDirect(endPoint, Accept);
-
-    private void Accept(EpollConnection connection)
-    {
-        if (Volatile.Read(ref _stopping) != 0)
-        {
-            _ = connection.DisposeAsync().AsTask();
-            return;
-        }
-
-        Task task;
-        try
-        {
-            task = _pipeline(connection);
-        }
-        catch (Exception ex)
-        {
-            task = Task.FromException(ex);
-        }
-
-        if (!task.IsCompleted)
-        {
-            _ = ObserveAsync(task);
-        }
-        else if (task.IsFaulted)
-        {
-            LogFailure(task.Exception!);
-        }
-    }
-
-    private async Task ObserveAsync(Task connection)
-    {
-        try
-        {
-            await connection.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            LogFailure(ex);
-        }
-    }
-
-    private void LogFailure(Exception ex) => _logger.LogError(ex, "An HTTPS connection failed");
+    public void Listen(EpollTransportFactory transport, IPEndPoint endPoint) => _listener.Listen(transport, endPoint);
 
     private async Task ServeAsync(ConnectionContext accepted)
     {
         var connection = new TlsServerConnection(accepted);
-        _connections.TryAdd(connection, 0);
+        var draining = _connections.Add(connection);
         try
         {
-            // A stop that began after Accept looked, but before the connection was listed, did not ask
+            // A stop that began after the listener accepted it, but before it was listed, did not ask
             // it to close: it goes now, as a handshake the stop found would.
-            if (Volatile.Read(ref _stopping) != 0 || !await HandshakeAsync(connection).ConfigureAwait(false) || Volatile.Read(ref _stopping) != 0)
+            if (draining || !await HandshakeAsync(connection).ConfigureAwait(false) || _connections.IsDraining)
             {
                 return;
             }
@@ -129,11 +82,7 @@ internal sealed partial class HttpsHost : IAsyncDisposable
         finally
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            _connections.TryRemove(connection, out _);
-            if (Volatile.Read(ref _stopping) != 0 && _connections.IsEmpty)
-            {
-                _drained.TrySetResult();
-            }
+            _connections.Remove(connection);
         }
     }
 
@@ -176,49 +125,19 @@ internal sealed partial class HttpsHost : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _stopping, 1) != 0)
-        {
-            return;
-        }
-
-        if (_listener is not null)
-        {
-            await _listener.UnbindAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        foreach (var connection in _connections.Keys)
-        {
-            connection.RequestClose();
-        }
-
-        if (_connections.IsEmpty)
-        {
-            _drained.TrySetResult();
-        }
-
-        try
-        {
-            await _drained.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _logger.LogWarning("{Count} HTTPS connections did not finish within the shutdown timeout and were aborted", _connections.Count);
-            foreach (var connection in _connections.Keys)
-            {
-                connection.Abort(new ConnectionAbortedException("The server is shutting down."));
-            }
-
-            await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
-        }
+        await _listener.StopAsync().ConfigureAwait(false);
+        await _connections.DrainAsync(
+            static connection => connection.RequestClose(),
+            static connection => connection.Abort(new ConnectionAbortedException("The server is shutting down.")),
+            _logger,
+            "HTTPS",
+            cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
-        if (_listener is not null)
-        {
-            await _listener.DisposeAsync().ConfigureAwait(false);
-        }
+        await _listener.DisposeAsync().ConfigureAwait(false);
     }
 
     private static partial class Log
