@@ -206,7 +206,8 @@ public sealed class ProxyServer : IAsyncDisposable
                 Telemetry.CountConnections,
                 (protocol, state) => Metrics.TlsHandshakeCompleted(protocol, ProxyMetrics.KeyTypeLabel(state)),
                 _options.TlsHandshakeTimeout,
-                _loggerFactory.CreateLogger<HttpsHost>());
+                _loggerFactory.CreateLogger<HttpsHost>(),
+                Metrics.TlsHandshakeFailed);
         }
 
         // With both traffic listeners ours (or the one there is), Kestrel has nothing to serve

@@ -15,6 +15,7 @@ internal sealed class ProxyMetrics : IDisposable
     private readonly Histogram<double> _swapDuration;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _tlsHandshakes;
+    private readonly Counter<long> _tlsHandshakeFailures;
     private readonly Counter<long> _http2Errors;
     private readonly Counter<long> _http1Rejections;
     private volatile Func<IEnumerable<(string Host, DateTimeOffset NotAfter)>>? _certificates;
@@ -65,6 +66,10 @@ internal sealed class ProxyMetrics : IDisposable
         _tlsHandshakes = _meter.CreateCounter<long>(
             "gatehouse_tls_handshakes_total",
             description: "Completed TLS handshakes on the traffic listener, by protocol and certificate key type.");
+
+        _tlsHandshakeFailures = _meter.CreateCounter<long>(
+            "gatehouse_tls_handshake_failures_total",
+            description: "TLS handshakes the proxy's own HTTPS listener gave up on, by reason: protocol (not TLS, nothing in common, a malformed message), closed (the client left), timeout.");
 
         _meter.CreateObservableCounter(
             "gatehouse_upstream_ejections_total",
@@ -128,6 +133,10 @@ internal sealed class ProxyMetrics : IDisposable
             1,
             new KeyValuePair<string, object?>("protocol", ProtocolLabel(protocol)),
             new KeyValuePair<string, object?>("key_type", keyType));
+
+    /// <summary>A handshake on the proxy's own HTTPS listener that did not complete; <paramref name="reason"/> is protocol, closed or timeout.</summary>
+    public void TlsHandshakeFailed(string reason)
+        => _tlsHandshakeFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <summary>The key_type label of a handshake: the served certificate's key, "unknown" when no ClientHello was parsed.</summary>
     public static string KeyTypeLabel(Gatehouse.Proxy.Tls.TlsConnectionState? state)

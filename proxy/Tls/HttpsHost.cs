@@ -28,12 +28,14 @@ internal sealed partial class HttpsHost : IAsyncDisposable
     private readonly Http1Host _http1;
     private readonly Http2ConnectionMiddleware _http2;
     private readonly Action<SslProtocols, TlsConnectionState?> _onHandshake;
+    private readonly Action<string>? _onHandshakeFailed;
     private readonly TimeSpan _handshakeTimeout;
     private readonly ILogger _logger;
     private readonly DirectListener _listener;
 
     /// <param name="connectionMiddleware">Runs around each connection before TLS (connection and byte counting), as on Kestrel's listener.</param>
     /// <param name="onHandshake">Told each completed handshake's protocol and state (the handshake metric).</param>
+    /// <param name="onHandshakeFailed">Told why a handshake did not complete: protocol, closed or timeout (a metric); not told of those a stop drops.</param>
     public HttpsHost(
         TlsHandshakeHandler handshakes,
         Http1Host http1,
@@ -41,8 +43,10 @@ internal sealed partial class HttpsHost : IAsyncDisposable
         Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware,
         Action<SslProtocols, TlsConnectionState?> onHandshake,
         TimeSpan handshakeTimeout,
-        ILogger logger)
+        ILogger logger,
+        Action<string>? onHandshakeFailed = null)
     {
+        _onHandshakeFailed = onHandshakeFailed;
         _handshakes = handshakes;
         _http1 = http1;
         _http2 = http2;
@@ -107,12 +111,14 @@ internal sealed partial class HttpsHost : IAsyncDisposable
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             Log.HandshakeTimedOut(_logger, connection.ConnectionId, _handshakeTimeout.TotalSeconds);
+            _onHandshakeFailed?.Invoke("timeout");
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or ConnectionAbortedException or ConnectionResetException or OperationCanceledException or ObjectDisposedException)
         {
             // A client that does not speak TLS, offers nothing in common, or left mid-handshake:
             // as on Kestrel's listener, worth a Debug line and nothing more.
             Log.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
+            _onHandshakeFailed?.Invoke(ex is AuthenticationException ? "protocol" : "closed");
         }
 
         return false;
