@@ -880,6 +880,7 @@ data: {{tls.crt: {b64(crt)}, tls.key: {b64(key)}}}
                       "--http-port", str(TLS_GATEHOUSE_HTTP), "--https-port", str(TLS_GATEHOUSE_HTTPS), "--admin-port", str(TLS_GATEHOUSE_ADMIN)])
     peer = Peer("gatehouse", TLS_GATEHOUSE_HTTPS, start)
     peer.controller = controller
+    peer.admin_port = TLS_GATEHOUSE_ADMIN
     return peer
 
 
@@ -946,13 +947,17 @@ def tls_main(args):
             for rep in range(args.reps):
                 for s in TLS_SCENARIOS:
                     for p in peers:
-                        cpu0, t0 = cpu_seconds(p.proc.pid), time.monotonic()
+                        allocated = lambda: metric_value(p.admin_port, "gatehouse_process_allocated_bytes_total") if p.admin_port else 0.0
+                        cpu0, alloc0, t0 = cpu_seconds(p.proc.pid), allocated(), time.monotonic()
                         r = tls_wrk(p.port, s, args.duration)
                         # CPU of the peer's whole process tree (nginx's workers too) per request served.
-                        r["us"] = 1e6 * (cpu_seconds(p.proc.pid) - cpu0) / max(r["rps"] * (time.monotonic() - t0), 1)
+                        served = max(r["rps"] * (time.monotonic() - t0), 1)
+                        r["us"] = 1e6 * (cpu_seconds(p.proc.pid) - cpu0) / served
+                        r["alloc"] = (allocated() - alloc0) / served if p.admin_port else None
                         results.setdefault((kind, s, p.name), []).append(r)
+                        alloc = f" {r['alloc']:.0f} B/req" if r["alloc"] is not None else ""
                         print(f"tls {kind:5} rep {rep + 1} {s:6} {p.name:10} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms "
-                              f"{r['us']:.1f} us CPU/req errors {r['errors']}", flush=True)
+                              f"{r['us']:.1f} us CPU/req{alloc} errors {r['errors']}", flush=True)
             for p in peers:
                 if getattr(p, "controller", None):
                     os.killpg(p.controller.pid, signal.SIGTERM)
@@ -972,8 +977,8 @@ def tls_main(args):
              "the h2 rows come from h2load, whose p99 column is its mean request time; each scenario is warmed for "
              f"{args.warmup} s on each peer first, h2 for {max(args.warmup, H2_WARMUP)} s._", ""]
     lines += [f"- {v}" for v in versions(args.bin)] + ["",
-              "| certificate | scenario | peer | req/s | p99 ms | µs CPU/req | errors | req/s vs nginx | CPU/req vs nginx |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "| certificate | scenario | peer | req/s | p99 ms | µs CPU/req | B alloc/req | errors | req/s vs nginx | CPU/req vs nginx |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for kind in ("rsa", "ecdsa"):
         for s, description in TLS_SCENARIOS.items():
             base = results.get((kind, s, "nginx"))
@@ -983,7 +988,8 @@ def tls_main(args):
                     ratio = f"{med(xs, 'rps') / med(base, 'rps'):.2f}x" if base else "–"
                     cpu_ratio = f"{med(xs, 'us') / med(base, 'us'):.2f}x" if base else "–"
                     label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
-                    lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {med(xs, 'us'):.1f} | "
+                    alloc = f"{med(xs, 'alloc'):.0f}" if xs[0]["alloc"] is not None else "–"
+                    lines.append(f"| {label} | {description} | {name} | {med(xs, 'rps'):.0f} | {med(xs, 'p99'):.2f} | {med(xs, 'us'):.1f} | {alloc} | "
                                  f"{sum(x['errors'] for x in xs)} | {ratio} | {cpu_ratio} |")
     lines += ["", "Each round on its own (Gatehouse's req/s per repetition, and the ratio to nginx's run next to it; "
               "see the slow mode in docs/performance.md, \"Session 11\"):", "",
