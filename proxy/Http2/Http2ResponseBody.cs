@@ -12,6 +12,11 @@ internal sealed class Http2ResponseBody : PipeWriter
 {
     private const int InitialSize = 4096;
 
+    // The first buffer of every response comes from a pool of its own. The shared pool keeps a few dozen
+    // arrays per size and core: 500 streams in flight (50 connections x 10) rent and return in bursts
+    // far larger, so it ran dry and every response allocated its 4 KiB anew. 1,024 retained = 4 MiB at most.
+    private static readonly ArrayPool<byte> InitialBuffers = ArrayPool<byte>.Create(InitialSize, 1024);
+
     private readonly Http2Stream _stream;
     private byte[] _buffer = [];
     private int _buffered;
@@ -39,8 +44,8 @@ internal sealed class Http2ResponseBody : PipeWriter
         _completed = false;
         if (_buffer.Length != 0)
         {
-            // Back to the shared pool between requests: an idle connection's pooled streams hold no buffers.
-            ArrayPool<byte>.Shared.Return(_buffer);
+            // Back to the pool between requests: an idle connection's pooled streams hold no buffers.
+            Return(_buffer);
             _buffer = [];
         }
     }
@@ -112,13 +117,26 @@ internal sealed class Http2ResponseBody : PipeWriter
         }
 
         var size = Math.Max(Math.Max(InitialSize, _buffer.Length * 2), _buffered + needed);
-        var larger = ArrayPool<byte>.Shared.Rent(size);
+        var larger = size == InitialSize ? InitialBuffers.Rent(InitialSize) : ArrayPool<byte>.Shared.Rent(size);
         _buffer.AsSpan(0, _buffered).CopyTo(larger);
         if (_buffer.Length != 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Return(_buffer);
         }
 
         _buffer = larger;
+    }
+
+    // Only the initial pool hands out arrays of exactly InitialSize; the shared pool's next size up is twice that.
+    private static void Return(byte[] buffer)
+    {
+        if (buffer.Length == InitialSize)
+        {
+            InitialBuffers.Return(buffer);
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
