@@ -28,6 +28,12 @@ internal struct DeepPoolingValueTaskMethodBuilder<TResult>
     private TResult _result;
     private Exception? _exception;
 
+    /// <summary>The box once the method has awaited something unfinished, else null (it completed inline).</summary>
+    internal readonly StateMachineBox? Box => _box;
+
+    /// <summary>The exception the method ended with while still inline, else null.</summary>
+    internal readonly Exception? InlineException => _exception;
+
     /// <summary>Boxes made so far for methods returning <typeparamref name="TResult"/> (the pool missed).</summary>
     internal static long BoxesCreated => Volatile.Read(ref s_boxesCreated);
 
@@ -109,7 +115,7 @@ internal struct DeepPoolingValueTaskMethodBuilder<TResult>
         return box;
     }
 
-    private abstract class StateMachineBox : IValueTaskSource<TResult>
+    internal abstract class StateMachineBox : IValueTaskSource<TResult>, IValueTaskSource
     {
         private ManualResetValueTaskSourceCore<TResult> _source;
 
@@ -134,6 +140,9 @@ internal struct DeepPoolingValueTaskMethodBuilder<TResult>
                 Return();
             }
         }
+
+        // A ValueTask (no result) over the same box: the non-generic builder's.
+        void IValueTaskSource.GetResult(short token) => GetResult(token);
 
         public ValueTaskSourceStatus GetStatus(short token) => _source.GetStatus(token);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Gatehouse.Model;
 using Gatehouse.Proxy.Configuration;
@@ -35,7 +36,10 @@ internal sealed class ProxyRequestHandler
         _options = options;
     }
 
-    public Task InvokeAsync(HttpContext context)
+    /// <summary>For Kestrel's listeners, which take a <see cref="RequestDelegate"/>.</summary>
+    public Task InvokeTaskAsync(HttpContext context) => InvokeAsync(context).AsTask();
+
+    public ValueTask InvokeAsync(HttpContext context)
     {
         var observation = _telemetry.Start(context);
         var outcome = new Outcome();
@@ -48,7 +52,7 @@ internal sealed class ProxyRequestHandler
             {
                 outcome.Endpoint?.State.EndAttempt(outcome.ForwardStartedAt, CountsAsEndpointFailure(error));
                 _telemetry.Complete(observation, context, outcome.Route, outcome.Backend, outcome.Endpoint, outcome.ForwardStartedAt, error);
-                return Task.CompletedTask;
+                return default;
             }
 
             pending = new ValueTask<ForwarderError>(error);
@@ -57,7 +61,9 @@ internal sealed class ProxyRequestHandler
         return CompleteAsync(pending, observation, context, outcome);
     }
 
-    private async Task CompleteAsync(ValueTask<ForwarderError> pending, RequestObservation observation, HttpContext context, Outcome outcome)
+    // A forwarded request always gets here (the backend answers later): a pooled box, not a Task per request.
+    [AsyncMethodBuilder(typeof(DeepPoolingValueTaskMethodBuilder))]
+    private async ValueTask CompleteAsync(ValueTask<ForwarderError> pending, RequestObservation observation, HttpContext context, Outcome outcome)
     {
         var error = ForwarderError.None;
         var attemptEnded = false;

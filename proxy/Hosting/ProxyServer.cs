@@ -215,7 +215,7 @@ public sealed class ProxyServer : IAsyncDisposable
         if (!_ownsCleartext || (_options.HttpsPort is not null && _https is null))
         {
             _traffic = BuildApp(_options.Address, _options.HttpPort, _options.TrafficProtocols, isTraffic: true);
-            _traffic.Run(proxyHandler.InvokeAsync);
+            _traffic.Run(proxyHandler.InvokeTaskAsync);
         }
 
         var adminHandler = new AdminRequestHandler(State, _exposition, Telemetry.Series);

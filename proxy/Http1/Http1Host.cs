@@ -1,3 +1,4 @@
+using Gatehouse.Proxy.Hosting;
 using Gatehouse.Proxy.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -14,14 +15,14 @@ internal sealed class Http1Host : IAsyncDisposable
 {
     private readonly ConnectionSet<Http1ServerConnection> _connections = new();
     private readonly DirectListener _listener;
-    private readonly RequestDelegate _handler;
+    private readonly RequestHandler _handler;
     private readonly Http1Limits _limits;
     private readonly ILogger _logger;
     private readonly Timer _deadlines;
 
     /// <param name="connectionMiddleware">Runs around each connection (the traffic listener's connection counting), as on Kestrel's listener.</param>
     /// <param name="onRejected">Told the status of every request head refused before the handler (a metric).</param>
-    public Http1Host(RequestDelegate handler, Http1Limits limits, Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware, ILogger logger, Action<int>? onRejected = null)
+    public Http1Host(RequestHandler handler, Http1Limits limits, Func<ConnectionDelegate, ConnectionDelegate> connectionMiddleware, ILogger logger, Action<int>? onRejected = null)
     {
         _logger = logger;
         _handler = handler;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Runtime.CompilerServices;
+using Gatehouse.Proxy.Hosting;
 using Gatehouse.Proxy.Http2;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -27,7 +28,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private readonly ConnectionContext _context;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly RequestDelegate _handler;
+    private readonly RequestHandler _handler;
     private readonly Http1Limits _limits;
     private readonly Http1Host _host;
     private readonly ILogger _logger;
@@ -61,7 +62,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     private long _declaredResponseLength;
     private string? _traceIdentifier;
 
-    public Http1ServerConnection(ConnectionContext context, RequestDelegate handler, Http1Limits limits, Http1Host host, ILogger logger, bool isTls = false)
+    public Http1ServerConnection(ConnectionContext context, RequestHandler handler, Http1Limits limits, Http1Host host, ILogger logger, bool isTls = false)
     {
         Scheme = isTls ? "https" : "http";
         _context = context;
@@ -157,7 +158,12 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
                 try
                 {
                     var handler = StartRequest();
-                    if (!handler.IsCompletedSuccessfully)
+                    if (handler.IsCompletedSuccessfully)
+                    {
+                        // Read once either way: a pending handler's ValueTask is a pooled box.
+                        handler.GetAwaiter().GetResult();
+                    }
+                    else
                     {
                         await handler.ConfigureAwait(false);
                     }
@@ -435,7 +441,7 @@ internal sealed partial class Http1ServerConnection : IHttpConnectionFeature
     // ---------------------------------------------------------------- serving
 
     /// <summary>Runs the handler on this thread; ProcessAsync awaits what it leaves pending.</summary>
-    private Task StartRequest()
+    private ValueTask StartRequest()
     {
         _requestCount++;
         _keepAlive = _head.KeepAlive;

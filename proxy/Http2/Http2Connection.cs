@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
+using Gatehouse.Proxy.Hosting;
 using Gatehouse.Proxy.Http2.Hpack;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -26,7 +27,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
 
     private readonly ConnectionContext _context;
     private readonly PipeReader _input;
-    private readonly RequestDelegate _handler;
+    private readonly RequestHandler _handler;
     private readonly Http2Limits _limits;
     private readonly ILogger _logger;
     private readonly Action<string, Http2ErrorCode>? _onError;
@@ -66,7 +67,7 @@ internal sealed partial class Http2Connection : IHttpConnectionFeature
     private readonly long _startedAt;
     private TaskCompletionSource? _streamsDrained;
 
-    public Http2Connection(ConnectionContext context, RequestDelegate handler, Http2Limits limits, bool isTls, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
+    public Http2Connection(ConnectionContext context, RequestHandler handler, Http2Limits limits, bool isTls, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
     {
         _onError = onError;
 

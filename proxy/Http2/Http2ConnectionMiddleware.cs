@@ -1,3 +1,4 @@
+using Gatehouse.Proxy.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -12,12 +13,12 @@ namespace Gatehouse.Proxy.Http2;
 /// </summary>
 internal sealed class Http2ConnectionMiddleware
 {
-    private readonly RequestDelegate _handler;
+    private readonly RequestHandler _handler;
     private readonly Http2Limits _limits;
     private readonly ILogger _logger;
     private readonly Action<string, Http2ErrorCode>? _onError;
 
-    public Http2ConnectionMiddleware(RequestDelegate handler, Http2Limits limits, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
+    public Http2ConnectionMiddleware(RequestHandler handler, Http2Limits limits, ILogger logger, Action<string, Http2ErrorCode>? onError = null)
     {
         _onError = onError;
         _handler = handler;

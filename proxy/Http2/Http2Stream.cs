@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using Gatehouse.Proxy.Hosting;
 using Gatehouse.Proxy.Http2.Hpack;
 using Microsoft.AspNetCore.Http;
 
@@ -510,20 +511,22 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     // ---------------------------------------------------------------- execution
 
     /// <summary>Runs the handler on this thread; whatever it leaves pending finishes on its own continuations.</summary>
-    public void Execute(RequestDelegate handler)
+    public void Execute(RequestHandler handler)
     {
-        Task task;
+        ValueTask task;
         try
         {
             task = handler(_httpContext);
         }
         catch (Exception ex)
         {
-            task = Task.FromException(ex);
+            task = ValueTask.FromException(ex);
         }
 
         if (task.IsCompletedSuccessfully)
         {
+            // Read once either way: a pending handler's ValueTask is a pooled box.
+            task.GetAwaiter().GetResult();
             var completion = CompleteResponseAsync(null);
             if (!completion.IsCompleted)
             {
@@ -537,7 +540,7 @@ internal sealed partial class Http2Stream : IHpackHeaderSink
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitHandlerAsync(Task handler)
+    private async ValueTask AwaitHandlerAsync(ValueTask handler)
     {
         Exception? failure = null;
         try

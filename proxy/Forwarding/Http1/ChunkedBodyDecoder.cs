@@ -29,6 +29,14 @@ internal sealed class ChunkedBodyDecoder
 
     public bool IsDone => _state == State.Done;
 
+    /// <summary>Ready for the next response's body on the same connection.</summary>
+    public void Reset()
+    {
+        _state = State.Size;
+        _remaining = 0;
+        _trailerBytes = 0;
+    }
+
     /// <summary>Consumes what it can of <paramref name="buffer"/>; returns the position up to which bytes were used.</summary>
     public SequencePosition Decode(ReadOnlySequence<byte> buffer, PipeWriter destination)
     {

@@ -23,6 +23,7 @@ internal sealed class Http1Connection : IDisposable
     private readonly NetworkStream? _stream;
     private readonly EpollSocket? _loopSocket;
     private int _disposed;
+    private ChunkedBodyDecoder? _chunkedDecoder;
 
     private Http1Connection(Socket socket)
     {
@@ -46,8 +47,11 @@ internal sealed class Http1Connection : IDisposable
 
     public PipeWriter Writer { get; }
 
-    /// <summary>The previous response's header values, reused when the next one repeats them.</summary>
-    public string?[] HeaderValues { get; } = ResponseHeaderCopier.NewValueCache();
+    /// <summary>The previous response's header strings, reused when the next one repeats them.</summary>
+    public ResponseHeaderStrings HeaderStrings { get; } = new();
+
+    /// <summary>Decodes this connection's chunked responses, one at a time; made for the first.</summary>
+    public ChunkedBodyDecoder ChunkedDecoder => _chunkedDecoder ??= new ChunkedBodyDecoder();
 
     /// <summary>True once the connection has carried a request: a failure before any response byte may then be a stale keep-alive.</summary>
     public bool Reused { get; set; }

@@ -198,14 +198,14 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 
             var response = context.Response;
             response.StatusCode = head.Status;
-            ResponseHeaderCopier.Copy(headBytes.AsSpan(0, headLength), head, response, connection.HeaderValues);
+            ResponseHeaderCopier.Copy(headBytes.AsSpan(0, headLength), head, response, connection.HeaderStrings);
             ArrayPool<byte>.Shared.Return(headBytes);
             headBytes = null;
 
             bool reusable;
             try
             {
-                reusable = await CopyBodyAsync(context, connection.Reader, head, isHead, activity).ConfigureAwait(false);
+                reusable = await CopyBodyAsync(context, connection, head, isHead, activity).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or InvalidResponseException or ObjectDisposedException)
             {
@@ -469,9 +469,10 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
     }
 
     /// <summary>Copies the body as framed; true when the connection ended exactly at the end of it and may carry another request.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<bool> CopyBodyAsync(HttpContext context, PipeReader source, Http1ResponseHead head, bool isHead, ActivityCancellation activity)
+    [AsyncMethodBuilder(typeof(DeepPoolingValueTaskMethodBuilder<>))]
+    private static async ValueTask<bool> CopyBodyAsync(HttpContext context, Http1Connection connection, Http1ResponseHead head, bool isHead, ActivityCancellation activity)
     {
+        var source = connection.Reader;
         var destination = context.Response.BodyWriter;
         if (isHead || head.Status is 204 or 304)
         {
@@ -481,7 +482,8 @@ internal sealed partial class LeanHttp1Forwarder : IHttpForwarder, IDisposable
 
         if (head.Chunked)
         {
-            var decoder = new ChunkedBodyDecoder();
+            var decoder = connection.ChunkedDecoder;
+            decoder.Reset();
             while (true)
             {
                 var result = await source.ReadAsync(activity.Token).ConfigureAwait(false);

@@ -6,9 +6,10 @@ namespace Gatehouse.Proxy.Forwarding.Http1;
 
 /// <summary>
 /// Copies a validated response head into Kestrel's response headers, dropping hop-by-hop fields.
-/// Common header names come from a fixed table, and their values are reused from the connection's
-/// previous response when the bytes are the same (Server, Content-Type, often Content-Length and
-/// Date), so a typical response costs no string at all.
+/// Common header names come from a fixed table; values, and the names of the first few headers outside
+/// it, are reused from the connection's previous response when the bytes are the same (Server,
+/// Content-Type, often Content-Length and Date, an app's own X- headers), so a typical response costs
+/// no string at all.
 /// </summary>
 internal static class ResponseHeaderCopier
 {
@@ -21,13 +22,14 @@ internal static class ResponseHeaderCopier
         "Keep-Alive", "Transfer-Encoding",
     ];
 
-    /// <summary>Slots for <see cref="Copy"/>'s value reuse: one per known header name, owned by one connection.</summary>
-    public static string?[] NewValueCache() => new string?[KnownNames.Length];
+    public static int KnownNameCount => KnownNames.Length;
 
-    /// <param name="valueCache">From <see cref="NewValueCache"/>; used by one response at a time.</param>
-    public static void Copy(ReadOnlySpan<byte> head, in Http1ResponseHead parsed, HttpResponse response, string?[] valueCache)
+    /// <param name="strings">The connection's strings from its previous response; used by one response at a time.</param>
+    public static void Copy(ReadOnlySpan<byte> head, in Http1ResponseHead parsed, HttpResponse response, ResponseHeaderStrings strings)
     {
         var target = response.Headers;
+        var knownValues = strings.KnownValues;
+        var other = 0;
         var connection = parsed.ConnectionTokens is null ? StringValues.Empty : new StringValues(parsed.ConnectionTokens);
 
         // Skip the status line; the parser has already proven every line ends in CRLF.
@@ -44,14 +46,19 @@ internal static class ResponseHeaderCopier
 
             var colon = line.IndexOf((byte)':');
             var known = KnownIndex(line[..colon]);
-            var name = known >= 0 ? KnownNames[known] : Encoding.Latin1.GetString(line[..colon]);
+            var slot = known < 0 && other < ResponseHeaderStrings.OtherSlots ? other++ : -1;
+            var name = known >= 0 ? KnownNames[known]
+                : slot >= 0 ? Reuse(ref strings.OtherNames[slot], line[..colon])
+                : Encoding.Latin1.GetString(line[..colon]);
             if (HopByHopHeaders.IsHopByHop(name) || (connection.Count != 0 && HopByHopHeaders.IsListedInConnection(connection, name)))
             {
                 continue;
             }
 
             var bytes = Http1ResponseParser.TrimOws(line[(colon + 1)..]);
-            var value = known >= 0 ? Reuse(ref valueCache[known], bytes) : Encoding.Latin1.GetString(bytes);
+            var value = known >= 0 ? Reuse(ref knownValues[known], bytes)
+                : slot >= 0 ? Reuse(ref strings.OtherValues[slot], bytes)
+                : Encoding.Latin1.GetString(bytes);
             var existing = target[name];
             target[name] = existing.Count == 0 ? new StringValues(value) : StringValues.Concat(existing, value);
         }

@@ -33,7 +33,7 @@ public sealed class Http1HostThreadingTests
                 // be reported as the client leaving, which took a thread-pool hop per connection.
                 context.RequestAborted.Register(() => endThread.TrySetResult((Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread)));
                 context.Response.ContentLength = 2;
-                return context.Response.WriteAsync("ok");
+                return new ValueTask(context.Response.WriteAsync("ok"));
             },
             new Http1Limits(),
             static next => next,

@@ -191,10 +191,10 @@ public sealed class Http1ReviewTests
         var input = new Pipe();
         var output = new Pipe();
         var context = new PipeConnection(new DuplexPipe(input.Reader, output.Writer));
-        RequestDelegate handler = http =>
+        Gatehouse.Proxy.Hosting.RequestHandler handler = http =>
         {
             http.Response.ContentLength = 2;
-            return http.Response.WriteAsync("ok");
+            return new ValueTask(http.Response.WriteAsync("ok"));
         };
         await using var host = new Gatehouse.Proxy.Http1.Http1Host(handler, new Gatehouse.Proxy.Http1.Http1Limits(), static next => next, NullLogger.Instance);
         var connection = new Gatehouse.Proxy.Http1.Http1ServerConnection(context, handler, new Gatehouse.Proxy.Http1.Http1Limits(), host, NullLogger.Instance);

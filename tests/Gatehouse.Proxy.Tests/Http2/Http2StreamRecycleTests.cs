@@ -13,7 +13,7 @@ public sealed class Http2StreamRecycleTests
     {
         var transport = new Pipe();
         var context = new DefaultConnectionContext("c1") { Transport = new DuplexPipe(transport.Reader, transport.Writer) };
-        var connection = new Http2Connection(context, _ => Task.CompletedTask, new Http2Limits(), isTls: false, NullLogger.Instance);
+        var connection = new Http2Connection(context, _ => default, new Http2Limits(), isTls: false, NullLogger.Instance);
         var stream = new Http2Stream(connection);
         stream.Recycle();
 

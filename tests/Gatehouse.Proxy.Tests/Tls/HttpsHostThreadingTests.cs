@@ -1,5 +1,6 @@
 using System.Net;
 using Gatehouse.Model;
+using Gatehouse.Proxy.Hosting;
 using Gatehouse.Proxy.Http1;
 using Gatehouse.Proxy.Http2;
 using Gatehouse.Proxy.Tls;
@@ -28,11 +29,11 @@ public sealed class HttpsHostThreadingTests
         var tls = new TlsConfigurationBuilder(SelfSignedCertificate.Create(), NullLogger.Instance).Build(GatehouseConfig.Empty);
         var handshakeThread = new TaskCompletionSource<(string? Name, bool Pool)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var handlerThread = new TaskCompletionSource<(string? Name, bool Pool, string Scheme)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        RequestDelegate handler = context =>
+        RequestHandler handler = context =>
         {
             handlerThread.TrySetResult((Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread, context.Request.Scheme));
             context.Response.ContentLength = 2;
-            return context.Response.WriteAsync("ok");
+            return new ValueTask(context.Response.WriteAsync("ok"));
         };
         await using var http1 = new Http1Host(handler, new Http1Limits(), static next => next, NullLogger.Instance);
         await using var host = new HttpsHost(
