@@ -7,16 +7,13 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Gatehouse.Proxy.Transport;
 
 /// <summary>A client connection accepted by <see cref="EpollConnectionListener"/>, as Kestrel sees it.</summary>
-internal sealed class EpollConnection : ConnectionContext,
+internal sealed partial class EpollConnection : ConnectionContext,
     IConnectionIdFeature, IConnectionTransportFeature, IConnectionItemsFeature, IConnectionLifetimeFeature, IConnectionEndPointFeature, IMemoryPoolFeature
 {
     private static long s_lastId;
 
     private readonly EpollSocket _socket;
     private readonly CancellationTokenSource _closedSource = new();
-    // Room (17 slots) for what one connection gathers: ours, Kestrel's, the byte counter, TLS's.
-    // The default grows its dictionary three times per connection.
-    private readonly FeatureCollection _features = new(initialCapacity: 12);
     private IDictionary<object, object?>? _items;
     private int _closedFired;
     private volatile bool _disposing;
@@ -29,12 +26,6 @@ internal sealed class EpollConnection : ConnectionContext,
         RemoteEndPoint = remoteEndPoint;
         ConnectionId = FormatId(Interlocked.Increment(ref s_lastId));
         ConnectionClosed = _closedSource.Token;
-        _features.Set<IConnectionIdFeature>(this);
-        _features.Set<IConnectionTransportFeature>(this);
-        _features.Set<IConnectionItemsFeature>(this);
-        _features.Set<IConnectionLifetimeFeature>(this);
-        _features.Set<IConnectionEndPointFeature>(this);
-        _features.Set<IMemoryPoolFeature>(this);
 
         // The read side ending (FIN, reset, abort) is how Kestrel learns the client left mid-request;
         // the token's callbacks go to the pool, never onto the loop thread.
@@ -44,8 +35,6 @@ internal sealed class EpollConnection : ConnectionContext,
     public override string ConnectionId { get; set; }
 
     internal EpollSocket Socket => _socket;
-
-    public override IFeatureCollection Features => _features;
 
     public System.Buffers.MemoryPool<byte> MemoryPool => PinnedBlockPool.Instance;
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Gatehouse.Proxy.Transport;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gatehouse.Proxy.Tests.Transport;
@@ -106,6 +108,69 @@ public sealed class EpollConnectionListenerTests : IAsyncDisposable
         }
 
         clients.ForEach(client => client.Dispose());
+    }
+
+    [Fact]
+    public async Task TheConnectionsFeaturesAnswerItsOwnAndKeepWhatIsSetLikeAFeatureCollection()
+    {
+        var (connection, client) = await AcceptOneAsync();
+        using var _ = client;
+        var features = connection.Features;
+
+        Assert.Same(connection, features.Get<IConnectionIdFeature>());
+        Assert.Same(connection, features.Get<IConnectionTransportFeature>());
+        Assert.Same(connection, features[typeof(IConnectionLifetimeFeature)]);
+        Assert.Null(features.Get<IConnectionHeartbeatFeature>());
+        Assert.Null(features.Get<IFeatureCollection>()); // implemented, but not a feature it offers
+
+        // More features than the inline slots, one of them replacing the connection's own.
+        var revision = features.Revision;
+        var marker = new object();
+        var items = new ItemsFeature();
+        features.Set(new Counter(1));
+        features.Set<IConnectionItemsFeature>(items);
+        features[typeof(object)] = marker;
+        features.Set("a string feature");
+        features.Set(new Uri("http://overflow.test/"));
+        features.Set(new Version(1, 2));
+        Assert.True(features.Revision >= revision + 6);
+        Assert.Equal(1, features.Get<Counter>()!.Value);
+        Assert.Same(items, features.Get<IConnectionItemsFeature>());
+        Assert.Same(marker, features[typeof(object)]);
+        Assert.Equal("a string feature", features.Get<string>());
+        Assert.Equal(new Uri("http://overflow.test/"), features.Get<Uri>());
+        Assert.Equal(new Version(1, 2), features.Get<Version>());
+
+        // Replaced in place, and removed by null, whether in a slot or beyond them.
+        features.Set(new Counter(2));
+        Assert.Equal(2, features.Get<Counter>()!.Value);
+        features.Set<Counter>(null);
+        features.Set<Version>(null);
+        features.Set<IConnectionIdFeature>(null);
+        Assert.Null(features.Get<Counter>());
+        Assert.Null(features.Get<Version>());
+        Assert.Null(features.Get<IConnectionIdFeature>());
+
+        var listed = features.ToDictionary(pair => pair.Key, pair => pair.Value);
+        Assert.Same(items, listed[typeof(IConnectionItemsFeature)]);
+        Assert.Same(connection, listed[typeof(IMemoryPoolFeature)]);
+        Assert.Same(marker, listed[typeof(object)]);
+        Assert.False(listed.ContainsKey(typeof(Counter)));
+        Assert.False(listed.ContainsKey(typeof(IConnectionIdFeature)));
+        Assert.Equal(8, listed.Count); // four of its own, items, object, string, Uri
+
+        // Layered under another collection (the HTTPS listener's), lookups reach it.
+        var layered = new FeatureCollection(features);
+        Assert.Same(connection, layered.Get<IConnectionTransportFeature>());
+        Assert.Same(marker, layered[typeof(object)]);
+        await connection.DisposeAsync();
+    }
+
+    private sealed record Counter(int Value);
+
+    private sealed class ItemsFeature : IConnectionItemsFeature
+    {
+        public IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
     }
 
     private async Task<(EpollConnection Connection, Socket Client)> AcceptOneAsync()
