@@ -99,7 +99,10 @@ internal sealed partial class EpollConnection : IFeatureCollection
         typeof(IConnectionLifetimeFeature), typeof(IConnectionEndPointFeature), typeof(IMemoryPoolFeature),
     ];
 
-    private static bool IsOwn(Type type) => Array.IndexOf(OwnFeatures, type) >= 0;
+    // Reference comparisons the JIT folds to a few compares: queried per request, often for a feature nobody set.
+    private static bool IsOwn(Type type)
+        => type == typeof(IConnectionIdFeature) || type == typeof(IConnectionTransportFeature) || type == typeof(IConnectionItemsFeature)
+            || type == typeof(IConnectionLifetimeFeature) || type == typeof(IConnectionEndPointFeature) || type == typeof(IMemoryPoolFeature);
 
     private object? Own(Type type) => IsOwn(type) ? this : null;
 
