@@ -21,21 +21,20 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var text = new StringBuilder(8192);
+        var text = new PrometheusUtf8Writer(output);
         Render(text);
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        output.Write(bytes);
+        text.Flush();
     }
 
     /// <summary>The exposition as a string; for tests.</summary>
     public string Scrape()
     {
-        var text = new StringBuilder();
-        Render(text);
-        return text.ToString();
+        var buffer = new ArrayBufferWriter<byte>();
+        WriteTo(buffer);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private void Render(StringBuilder text)
+    private void Render(PrometheusUtf8Writer text)
     {
         var series = _telemetry.Series.Series.OrderBy(s => s.Labels.Host, StringComparer.Ordinal)
             .ThenBy(s => s.Labels.Namespace, StringComparer.Ordinal)
@@ -51,7 +50,7 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
                 state.text.Append("gatehouse_requests_total{");
                 AppendLabels(state.text, state.Labels);
                 state.text.Append(",method=\"").Append(MethodLabel.Names[method]).Append("\",status=\"").Append(status).Append("\"} ");
-                PrometheusText.AppendNumber(state.text, count);
+                state.text.AppendNumber(count);
                 state.text.Append('\n');
             });
             if (s.Requests.Overflow > 0)
@@ -59,7 +58,7 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
                 text.Append("gatehouse_requests_total{");
                 AppendLabels(text, s.Labels);
                 text.Append(",method=\"_other\",status=\"_other\"} ");
-                PrometheusText.AppendNumber(text, s.Requests.Overflow);
+                text.AppendNumber(s.Requests.Overflow);
                 text.Append('\n');
             }
         }
@@ -75,30 +74,30 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
 
         Header(text, "gatehouse_active_connections", "gauge", "Client connections open on the traffic listener.");
         text.Append("gatehouse_active_connections ");
-        PrometheusText.AppendNumber(text, _telemetry.ActiveConnections);
+        text.AppendNumber(_telemetry.ActiveConnections);
         text.Append('\n');
         Header(text, "gatehouse_connections_accepted_total", "counter", "Client connections accepted by the traffic listener.");
         text.Append("gatehouse_connections_accepted_total ");
-        PrometheusText.AppendNumber(text, _telemetry.AcceptedConnections);
+        text.AppendNumber(_telemetry.AcceptedConnections);
         text.Append('\n');
 
         if (_telemetry.AccessLog is { } accessLog)
         {
             Header(text, "gatehouse_access_log_dropped_total", "counter", "Access log lines dropped because the writer fell behind.");
             text.Append("gatehouse_access_log_dropped_total ");
-            PrometheusText.AppendNumber(text, accessLog.Dropped);
+            text.AppendNumber(accessLog.Dropped);
             text.Append('\n');
         }
     }
 
-    private static void Header(StringBuilder text, string name, string type, string help)
+    private static void Header(PrometheusUtf8Writer text, string name, string type, string help)
     {
         text.Append("# HELP ").Append(name).Append(' ');
-        PrometheusText.AppendHelp(text, help);
+        text.AppendHelp(help);
         text.Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
     }
 
-    private static void Counter(StringBuilder text, List<RouteTelemetry> series, string name, string help, Func<RouteTelemetry, long> value)
+    private static void Counter(PrometheusUtf8Writer text, List<RouteTelemetry> series, string name, string help, Func<RouteTelemetry, long> value)
     {
         Header(text, name, "counter", help);
         foreach (var s in series)
@@ -106,13 +105,13 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
             text.Append(name).Append('{');
             AppendLabels(text, s.Labels);
             text.Append("} ");
-            PrometheusText.AppendNumber(text, value(s));
+            text.AppendNumber(value(s));
             text.Append('\n');
         }
     }
 
     private static void Histogram(
-        StringBuilder text,
+        PrometheusUtf8Writer text,
         List<RouteTelemetry> series,
         string name,
         string help,
@@ -133,35 +132,35 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
                 text.Append(name).Append("_bucket{");
                 AppendLabels(text, s.Labels);
                 text.Append(",le=\"");
-                PrometheusText.AppendNumber(text, i < bounds.Length ? bounds[i] : double.PositiveInfinity);
+                text.AppendNumber(i < bounds.Length ? bounds[i] : double.PositiveInfinity);
                 text.Append("\"} ");
-                PrometheusText.AppendNumber(text, cumulative);
+                text.AppendNumber(cumulative);
                 text.Append('\n');
             }
 
             text.Append(name).Append("_sum{");
             AppendLabels(text, s.Labels);
             text.Append("} ");
-            PrometheusText.AppendNumber(text, sum / unitsPerValue);
+            text.AppendNumber(sum / unitsPerValue);
             text.Append('\n');
             text.Append(name).Append("_count{");
             AppendLabels(text, s.Labels);
             text.Append("} ");
-            PrometheusText.AppendNumber(text, cumulative);
+            text.AppendNumber(cumulative);
             text.Append('\n');
         }
     }
 
-    private static void AppendLabels(StringBuilder text, SeriesLabels labels)
+    private static void AppendLabels(PrometheusUtf8Writer text, SeriesLabels labels)
     {
         text.Append("host=\"");
-        PrometheusText.AppendLabelValue(text, labels.Host);
+        text.AppendLabelValue(labels.Host);
         text.Append("\",namespace=\"");
-        PrometheusText.AppendLabelValue(text, labels.Namespace);
+        text.AppendLabelValue(labels.Namespace);
         text.Append("\",ingress=\"");
-        PrometheusText.AppendLabelValue(text, labels.Ingress);
+        text.AppendLabelValue(labels.Ingress);
         text.Append("\",service=\"");
-        PrometheusText.AppendLabelValue(text, labels.Service);
+        text.AppendLabelValue(labels.Service);
         text.Append("\",canary=\"").Append(labels.Canary ? "true" : "false").Append('"');
     }
 }

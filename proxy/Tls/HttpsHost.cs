@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using Gatehouse.Proxy.Http1;
 using Gatehouse.Proxy.Http2;
+using Gatehouse.Proxy.Telemetry;
 using Gatehouse.Proxy.Transport;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -80,6 +81,7 @@ internal sealed partial class HttpsHost : IAsyncDisposable
             }
             else
             {
+                CountPlaintext(accepted, connection);
                 await _http1.ServeAsync(connection, isTls: true).ConfigureAwait(false);
             }
         }
@@ -88,6 +90,24 @@ internal sealed partial class HttpsHost : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             _connections.Remove(connection);
         }
+    }
+
+    /// <summary>
+    /// Where the accepted connection's bytes are counted (the traffic listener's telemetry), an HTTP/1.1
+    /// request's sizes become its decrypted bytes, as nginx's <c>$request_length</c> and
+    /// <c>$bytes_sent</c> are: counted on the socket they would include record overhead, and the first
+    /// request the whole handshake with the certificate chain. HTTP/2 streams count their own frames.
+    /// </summary>
+    private static void CountPlaintext(ConnectionContext accepted, TlsServerConnection connection)
+    {
+        if (accepted.Features.Get<ConnectionByteCounter>() is null)
+        {
+            return;
+        }
+
+        var plaintext = new ConnectionByteCounter(connection.Transport);
+        connection.Transport = plaintext;
+        connection.Features.Set(plaintext);
     }
 
     /// <returns>False when the handshake failed, timed out or the client left; already logged.</returns>
