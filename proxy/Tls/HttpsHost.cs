@@ -105,8 +105,13 @@ internal sealed partial class HttpsHost : IAsyncDisposable
             return;
         }
 
+        // The plaintext pipe counts by itself: the counter reads its totals and wraps nothing.
         var plaintext = new ConnectionByteCounter(connection.Transport);
-        connection.Transport = plaintext;
+        if (plaintext.WrapsTransport)
+        {
+            connection.Transport = plaintext;
+        }
+
         connection.Features.Set(plaintext);
     }
 

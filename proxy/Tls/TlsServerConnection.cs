@@ -114,8 +114,9 @@ internal sealed class TlsServerConnection : ConnectionContext,
             minimumSegmentSize: PinnedBlockPool.BlockSize,
             useSynchronizationContext: false));
         _writer = PipeWriter.Create(_ssl, new StreamPipeWriterOptions(pool, minimumBufferSize: PinnedBlockPool.BlockSize, leaveOpen: true));
-        Transport = new DuplexPipe(_plaintext.Reader, _writer);
-        _decrypting = DecryptAsync(_plaintext.Writer);
+        var transport = new TlsPlaintextPipe(_plaintext.Reader, _writer);
+        Transport = transport;
+        _decrypting = DecryptAsync(_plaintext.Writer, transport);
     }
 
     /// <summary>
@@ -125,7 +126,7 @@ internal sealed class TlsServerConnection : ConnectionContext,
     /// StreamPipeReader over it) holds state machines that, with many connections waiting, are
     /// allocated anew for every request. Waiting here costs one state machine per connection.
     /// </summary>
-    private async Task DecryptAsync(PipeWriter plaintext)
+    private async Task DecryptAsync(PipeWriter plaintext, TlsPlaintextPipe counts)
     {
         Exception? failure = null;
         try
@@ -167,6 +168,7 @@ internal sealed class TlsServerConnection : ConnectionContext,
                     }
 
                     plaintext.Advance(read);
+                    counts.Decrypted(read);
                 }
                 while (read == memory.Length // a full buffer: SslStream may hold more already decrypted
                     || _records.HasWholeRecordBuffered()); // several records arrived together: one flush for all
@@ -290,11 +292,4 @@ internal sealed class TlsServerConnection : ConnectionContext,
     }
 
     public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(ClientCertificate);
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }
