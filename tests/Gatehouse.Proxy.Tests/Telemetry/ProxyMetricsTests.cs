@@ -60,9 +60,10 @@ public sealed class ProxyMetricsTests
         Assert.Contains("gatehouse_config_swap_duration_seconds_count 1\n", first, StringComparison.Ordinal);
         Assert.DoesNotContain("gatehouse_config_rejected_total", first, StringComparison.Ordinal);
 
-        var applied = source.WaitForPollsAsync(2);
+        // Counted from after the enqueue: a poll that began before it may return nothing, and the blob's
+        // poll is then done being handled only when the poll after it starts.
         source.Enqueue(Blob(8, 0xFF));
-        await applied.WaitAsync(Patience);
+        await source.WaitForPollsAsync(2).WaitAsync(Patience);
 
         var afterBadBlob = await ScrapeAsync(client, server.AdminPort);
         Assert.Contains("# TYPE gatehouse_config_rejected_total counter\ngatehouse_config_rejected_total{reason=\"decode_error\"} 1\n", afterBadBlob, StringComparison.Ordinal);
@@ -89,11 +90,10 @@ public sealed class ProxyMetricsTests
         var failing = await ScrapeAsync(client, server.AdminPort);
 
         // Recovers, then a schema from the future: another reason, counted separately.
-        var applied = source.WaitForPollsAsync(3);
         source.Throw = null;
         source.Enqueue(Blob(4, 0));
         source.Enqueue(Blob(5, 0xFE));
-        await applied.WaitAsync(Patience);
+        await source.WaitForPollsAsync(3).WaitAsync(Patience);
         var recovered = await ScrapeAsync(client, server.AdminPort);
 
         Assert.Contains("gatehouse_config_rejected_total{reason=\"poll_failed\"} 1\n", failing, StringComparison.Ordinal);
@@ -118,9 +118,8 @@ public sealed class ProxyMetricsTests
             await server.StartAsync();
             using var client = new HttpClient();
 
-            var applied = source.WaitForPollsAsync(2);
             var bad = writer.Publish([0xC1], SchemaVersion.Current); // 0xc1 is never valid MessagePack
-            await applied.WaitAsync(Patience);
+            await source.WaitForPollsAsync(2).WaitAsync(Patience);
             var first = await ScrapeAsync(client, server.AdminPort);
             await source.WaitForPollsAsync(20).WaitAsync(Patience);
             var later = await ScrapeAsync(client, server.AdminPort);
