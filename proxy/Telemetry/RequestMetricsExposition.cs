@@ -65,8 +65,8 @@ internal sealed class RequestMetricsExposition : IMetricsExposition
 
         Histogram(text, series, "gatehouse_request_duration_seconds", "Time from the request's arrival to the end of its response, in seconds.", s => s.Duration, Stopwatch.Frequency, RouteTelemetry.DurationBoundsSeconds);
         Histogram(text, series, "gatehouse_upstream_response_duration_seconds", "Time spent forwarding to the backend: connect, request, response headers and body, in seconds.", s => s.UpstreamDuration, Stopwatch.Frequency, RouteTelemetry.DurationBoundsSeconds);
-        Histogram(text, series, "gatehouse_request_size_bytes", "Request body size (Content-Length), in bytes.", s => s.RequestSize, 1, RouteTelemetry.SizeBoundsBytes);
-        Histogram(text, series, "gatehouse_response_size_bytes", "Response body size (Content-Length), in bytes.", s => s.ResponseSize, 1, RouteTelemetry.SizeBoundsBytes);
+        Histogram(text, series, "gatehouse_request_size_bytes", "Request size as received: request line, headers and body (decrypted over HTTPS; HTTP/2: the stream's frames), in bytes.", s => s.RequestSize, 1, RouteTelemetry.SizeBoundsBytes);
+        Histogram(text, series, "gatehouse_response_size_bytes", "Response size as sent: status line, headers and body (before encryption over HTTPS; HTTP/2: the stream's frames), in bytes.", s => s.ResponseSize, 1, RouteTelemetry.SizeBoundsBytes);
 
         Counter(text, series, "gatehouse_upstream_connect_errors_total", "Requests whose backend could not be reached or failed before response headers (answered 502).", s => s.UpstreamConnectErrors);
         Counter(text, series, "gatehouse_upstream_timeouts_total", "Requests whose backend sent no response headers within the upstream timeout (answered 504).", s => s.UpstreamTimeouts);
