@@ -6,7 +6,7 @@ several repetitions and each cell reports the median. Writes a Markdown table (d
 bench/results/latest.md). Needs nginx, haproxy and wrk (installs them with apt when missing) and the
 published Gatehouse executables (./build.sh --target=Publish).
 """
-import argparse, json, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, time, urllib.error, urllib.request
+import argparse, json, os, platform, re, shutil, signal, statistics, subprocess, sys, tempfile, threading, time, urllib.error, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -843,7 +843,8 @@ def write_report(args, peers, scenarios, results, rss, churn_result=None):
 TLS_NGINX_PORT, TLS_GATEHOUSE_HTTP, TLS_GATEHOUSE_HTTPS, TLS_GATEHOUSE_ADMIN, TLS_CONTROLLER_ADMIN = 19050, 19051, 19052, 19053, 19054
 H2_WARMUP = 15
 TLS_SCENARIOS = {"ka50": "keep-alive HTTPS, 50 connections", "close": "full handshake per request, 50 connections",
-                 "h2": "HTTP/2 (ALPN h2), 50 connections x 10 streams (h2load)"}
+                 "h2": "HTTP/2 (ALPN h2), 50 connections x 10 streams (h2load)",
+                 "mixed": "keep-alive HTTPS, 50 connections, while 10 more make a full handshake per request (req/s and p99 are the keep-alive ones; CPU/req counts the handshakes too)"}
 
 
 def tls_certificates(work):
@@ -922,6 +923,8 @@ def tls_h2load(port, duration):
 def tls_wrk(port, scenario, duration):
     if scenario == "h2":
         return tls_h2load(port, duration)
+    if scenario == "mixed":
+        return tls_mixed(port, duration)
     script = "close.lua" if scenario == "close" else "percentiles.lua"
     out = subprocess.run(["wrk", "-t1", "-c50", f"-d{duration}s", "--latency", "-s", os.path.join(HERE, script),
                           f"https://127.0.0.1:{port}/small"], capture_output=True, text=True, check=True).stdout
@@ -931,6 +934,30 @@ def tls_wrk(port, scenario, duration):
     r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
     return {"rps": r["requests"] / (r["duration_us"] / 1e6), "p99": r["p99"] / 1000,
             "errors": r["connect"] + r["read"] + r["write"] + r["timeout"] + r["status"]}
+
+
+def tls_mixed(port, duration):
+    """Keep-alive HTTPS measured while a second client makes a full handshake per request on the same
+    peer: what a storm of new TLS connections (a deploy, a reconnecting fleet) does to the requests
+    already flowing. The handshakes run on the same event loop in Gatehouse, in the same workers in nginx."""
+    storm = {}
+
+    def handshakes():
+        out = subprocess.run(["wrk", "-t1", "-c10", f"-d{duration + 1}s", "-s", os.path.join(HERE, "close.lua"),
+                              f"https://127.0.0.1:{port}/small"], capture_output=True, text=True).stdout
+        m = re.search(r"GATEHOUSE_RESULT (.*)", out)
+        r = {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())} if m else None
+        storm["rate"] = r["requests"] / (r["duration_us"] / 1e6) if r else 0.0
+        storm["errors"] = (r["connect"] + r["read"] + r["write"] + r["timeout"] + r["status"]) if r else 1
+
+    thread = threading.Thread(target=handshakes)
+    thread.start()
+    time.sleep(0.5)  # the storm is under way before the keep-alive measurement starts
+    r = tls_wrk(port, "ka50", duration)
+    thread.join()
+    r["handshakes"] = storm["rate"]
+    r["errors"] += storm["errors"]
+    return r
 
 
 def tls_main(args):
@@ -961,6 +988,7 @@ def tls_main(args):
                         r["alloc"] = (allocated() - alloc0) / served if p.admin_port else None
                         results.setdefault((kind, s, p.name), []).append(r)
                         alloc = f" {r['alloc']:.0f} B/req" if r["alloc"] is not None else ""
+                        alloc += f" with {r['handshakes']:.0f} handshakes/s beside" if "handshakes" in r else ""
                         print(f"tls {kind:5} rep {rep + 1} {s:6} {p.name:10} {r['rps']:9.0f} req/s p99 {r['p99']:.2f} ms "
                               f"{r['us']:.1f} us CPU/req{alloc} errors {r['errors']}", flush=True)
             for p in peers:
@@ -1006,6 +1034,12 @@ def tls_main(args):
                 per_round = " / ".join("%.1fk" % (x["rps"] / 1000) for x in xs)
                 ratios = " / ".join("%.2f" % (x["rps"] / b["rps"]) for x, b in zip(xs, base))
                 lines.append(f"| {kind} | {s} | {per_round} | {ratios} |")
+    storms = [(kind, name, statistics.median(x["handshakes"] for x in results[(kind, "mixed", name)]))
+              for kind in ("rsa", "ecdsa") for name in ("nginx", "gatehouse") if results.get((kind, "mixed", name))]
+    if storms:
+        lines += ["", "Full handshakes per second completed beside the `mixed` keep-alive load (median):", "",
+                  "| certificate | peer | handshakes/s |", "|---|---|---|"]
+        lines += [f"| {kind} | {name} | {rate:.0f} |" for kind, name, rate in storms]
     out = os.path.join(os.path.dirname(args.out), "tls.md")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
