@@ -24,10 +24,7 @@ public sealed class ChannelCorruptionTests(ITestOutputHelper output) : IAsyncLif
     public async Task InitializeAsync()
     {
         _stack = GatehouseStack.Create();
-        await _stack.StartEchoAsync("echo-a");
-        _stack.WriteManifest("class.yaml", Manifests.IngressClass);
-        _stack.WriteManifest("services.yaml", Manifests.Service("svc-a", _stack.EchoPort("echo-a")));
-        _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", Host, ("/v1", "Prefix", "svc-a")));
+        await _stack.StartEchoIngressAsync(Host, "/v1");
         await _stack.StartControllerAsync();
         await _stack.StartProxyAsync();
 

@@ -28,10 +28,7 @@ public sealed partial class ChannelCrashTests(ITestOutputHelper output) : IAsync
     public async Task InitializeAsync()
     {
         _stack = GatehouseStack.Create();
-        await _stack.StartEchoAsync("echo-a");
-        _stack.WriteManifest("class.yaml", Manifests.IngressClass);
-        _stack.WriteManifest("services.yaml", Manifests.Service("svc-a", _stack.EchoPort("echo-a")));
-        _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", Host, ("/p0", "Prefix", "svc-a")));
+        await _stack.StartEchoIngressAsync(Host, "/p0");
 
         // 1 ms debounce: every rewrite below becomes a publish, so kills land mid-publish often.
         await _stack.StartControllerAsync(debounceMilliseconds: 1);

@@ -15,10 +15,7 @@ public sealed class EmptyConfigProtectionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _stack = GatehouseStack.Create();
-        await _stack.StartEchoAsync("echo-a");
-        _stack.WriteManifest("class.yaml", Manifests.IngressClass);
-        _stack.WriteManifest("services.yaml", Manifests.Service("svc-a", _stack.EchoPort("echo-a")));
-        _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", "kept.example.com", ("/", "Prefix", "svc-a")));
+        await _stack.StartEchoIngressAsync("kept.example.com");
         await _stack.StartControllerAsync();
         await _stack.StartProxyAsync();
     }

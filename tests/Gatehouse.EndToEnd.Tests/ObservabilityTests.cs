@@ -18,10 +18,7 @@ public sealed class ObservabilityTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _stack = GatehouseStack.Create();
-        await _stack.StartEchoAsync("echo-a");
-        _stack.WriteManifest("class.yaml", Manifests.IngressClass);
-        _stack.WriteManifest("services.yaml", Manifests.Service("svc-a", _stack.EchoPort("echo-a")));
-        _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", "demo.example.com", ("/", "Prefix", "svc-a")));
+        await _stack.StartEchoIngressAsync("demo.example.com");
         await _stack.StartControllerAsync();
     }
 

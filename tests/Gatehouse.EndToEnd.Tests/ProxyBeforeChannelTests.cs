@@ -14,10 +14,7 @@ public sealed class ProxyBeforeChannelTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _stack = GatehouseStack.Create();
-        await _stack.StartEchoAsync("echo-a");
-        _stack.WriteManifest("class.yaml", Manifests.IngressClass);
-        _stack.WriteManifest("services.yaml", Manifests.Service("svc-a", _stack.EchoPort("echo-a")));
-        _stack.WriteManifest("ingress.yaml", Manifests.Ingress("web", "late.example.com", ("/", "Prefix", "svc-a")));
+        await _stack.StartEchoIngressAsync("late.example.com");
     }
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();

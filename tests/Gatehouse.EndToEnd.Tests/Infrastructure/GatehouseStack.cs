@@ -56,6 +56,18 @@ internal sealed class GatehouseStack : IAsyncDisposable
 
     public int EchoPort(string name) => _echoPorts[name];
 
+    /// <summary>
+    /// The manifests most tests start from: one echo backend ("echo-a") behind Service svc-a, and the
+    /// Ingress "web" routing <paramref name="host"/> (paths under <paramref name="path"/>) to it.
+    /// </summary>
+    public async Task StartEchoIngressAsync(string host, string path = "/")
+    {
+        await StartEchoAsync("echo-a");
+        WriteManifest("class.yaml", Manifests.IngressClass);
+        WriteManifest("services.yaml", Manifests.Service("svc-a", EchoPort("echo-a")));
+        WriteManifest("ingress.yaml", Manifests.Ingress("web", host, (path, "Prefix", "svc-a")));
+    }
+
     public async Task StartEchoAsync(params string[] names)
     {
         foreach (var name in names)
